@@ -1,0 +1,230 @@
+"""The connector contract every platform module implements.
+
+A connector translates between our records (:class:`RemoteListing`,
+:class:`ListingDraft`, updates) and one platform's API dialect. It holds no business
+rules: what to list, at which price, is decided by ``reconcile``; how to retry is
+decided by :mod:`.http`. Batch calls return one :class:`ItemResult` per item because
+marketplaces accept part of a batch.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ocopsync.config import ConnectionSettings
+    from ocopsync.errors import ConnectorError
+
+
+class ListingStatus(enum.StrEnum):
+    """Where a remote listing stands, in our words (each platform maps its own)."""
+
+    LIVE = "live"
+    UNLISTED = "unlisted"
+    PENDING = "pending"
+    """Waiting for the platform's review; counts as listed, not yet live."""
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one platform allows, declared as data (page and batch sizes, limits)."""
+
+    page_size: int
+    """Largest page the listing endpoint returns."""
+    price_batch: int
+    """Most price updates one request may carry (1 = one request per item)."""
+    stock_batch: int
+    """Most stock updates one request may carry."""
+    status_batch: int
+    """Most unlist/relist changes one request may carry."""
+    can_create: bool = True
+    rate_limit_per_s: float = 10.0
+    """Requests per second we allow ourselves, to stay under the platform's quota."""
+    needs_authorization: bool = False
+    """True when a seller must authorize the shop (OAuth code -> tokens) first."""
+
+
+@dataclass(frozen=True)
+class RemoteListing:
+    """One listing as the platform reports it."""
+
+    remote_id: str
+    seller_sku: str
+    name: str
+    price: int
+    stock: int
+    status: ListingStatus
+
+
+@dataclass(frozen=True)
+class ListingDraft:
+    """Everything a platform may need to create a listing for one master product."""
+
+    sku: str
+    name: str
+    description: str
+    price: int
+    stock: int
+    group: str
+    stars: int
+    entity_code: str
+    province: str
+    weight_g: int | None = None
+    barcode: str = ""
+    image_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PriceUpdate:
+    remote_id: str
+    sku: str
+    price: int
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    remote_id: str
+    sku: str
+    stock: int
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    remote_id: str
+    sku: str
+    status: ListingStatus
+    """LIVE to relist, UNLISTED to unlist."""
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one item of a batch call."""
+
+    sku: str
+    remote_id: str
+    error: ConnectorError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Tokens a platform issued; persisted through a :class:`TokenStore`."""
+
+    access_token: str
+    refresh_token: str = ""
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never show a secret, even in a traceback
+        return (
+            f"Tokens(access_expires_at={self.access_expires_at!r}, "
+            f"refresh_expires_at={self.refresh_expires_at!r})"
+        )
+
+
+class TokenStore(Protocol):
+    """Where a connector reads and saves its tokens (the database, or memory in tests)."""
+
+    def load(self, connection: str) -> Tokens | None: ...
+
+    def save(self, connection: str, platform: str, tokens: Tokens) -> None: ...
+
+
+class MemoryTokenStore:
+    """A :class:`TokenStore` in a dict, for tests and one-off runs."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, Tokens] = {}
+
+    def load(self, connection: str) -> Tokens | None:
+        return self._tokens.get(connection)
+
+    def save(self, connection: str, platform: str, tokens: Tokens) -> None:
+        self._tokens[connection] = tokens
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    """What ``connections check`` reports for one connection."""
+
+    ok: bool
+    detail: str
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """The contract. Construct with :class:`ConnectorContext`; use as an async context."""
+
+    platform: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def list_listings(self) -> AsyncIterator[RemoteListing]:
+        """Every listing of the shop, paging under the hood."""
+        ...
+
+    async def find_by_sku(self, sku: str) -> RemoteListing | None:
+        """The listing with this seller SKU, if the platform has one (adoption after a crash)."""
+        ...
+
+    async def create_listing(self, draft: ListingDraft) -> str:
+        """Create a live listing; return the platform's id. Raise RejectedError if refused."""
+        ...
+
+    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]: ...
+
+    async def update_stocks(self, updates: Sequence[StockUpdate]) -> list[ItemResult]: ...
+
+    async def set_status(self, changes: Sequence[StatusChange]) -> list[ItemResult]: ...
+
+    async def check(self) -> CredentialStatus:
+        """Verify the credentials with one cheap call."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class Authorizable(Protocol):
+    """Connectors whose shops are onboarded by an OAuth-like code exchange."""
+
+    def authorization_url(self, redirect_url: str) -> str: ...
+
+    async def exchange_code(self, code: str, **extra: str) -> Tokens: ...
+
+
+@dataclass
+class ConnectorContext:
+    """What a connector is built from. ``transport`` lets tests mount a sandbox in-process."""
+
+    settings: ConnectionSettings
+    credentials: dict[str, str]
+    token_store: TokenStore = field(default_factory=MemoryTokenStore)
+    transport: httpx.AsyncBaseTransport | None = None
+    clock: Callable[[], float] | None = None
+    """Seconds since the epoch; tests pass a fake clock. None means time.time."""
+    retry_wait_scale: float = 1.0
+    """Multiplies every backoff wait; tests set 0 so retries take no wall time."""
+    max_attempts: int = 5
+    timeout_s: float = 30.0
+
+
+ConnectorFactory = Callable[[ConnectorContext], Connector]
+
+
+def chunked(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    """Split ``items`` into runs of at most ``size`` (the platform's batch limit)."""
+    if size < 1:
+        raise ValueError("batch size must be at least 1")
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -1,0 +1,238 @@
+"""Emulator of the provincial OCOP portal's JSON REST API (ocopsync's own dialect).
+
+The portal dialect is defined in :mod:`ocopsync.connectors.portal`; this app checks
+the bearer API key (401), validates payloads (422 with a reason), pages at most 100
+a page, accepts batches of at most 50 updates, answers its quota with HTTP 429 and
+``Retry-After``, and injects faults as HTTP 503 or a dropped connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ocopsync.sandbox.base import SandboxItem, SandboxPlatform, sandbox_credential
+from ocopsync.sandbox.faults import ConnectionDropped, Fault
+
+MAX_PAGE_SIZE = 100
+MAX_BATCH = 50
+STATUS_OUT = {"live": "published", "unlisted": "hidden", "pending": "pending"}
+STATUS_IN = {"published": "live", "hidden": "unlisted"}
+GROUPS = {"food", "beverage", "herbal", "textile", "handicraft"}
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers or None
+    )
+
+
+def _render(item: SandboxItem) -> dict[str, Any]:
+    return {
+        "id": item.remote_id,
+        "sku": item.sku,
+        "name": item.name,
+        "price": item.price,
+        "stock": item.stock,
+        "status": STATUS_OUT.get(item.status, item.status),
+        **{k: v for k, v in item.data.items() if k in ("group", "stars", "images")},
+    }
+
+
+def _whole(value: Any, field: str, *, minimum: int) -> str | None:
+    """Reason ``value`` is not a whole number >= minimum, or None when it is."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"{field} must be a whole number"
+    if value < minimum:
+        return f"{field} must be at least {minimum}"
+    return None
+
+
+class PortalSandbox(SandboxPlatform):
+    name = "portal"
+    rate_limit_per_s = 200.0
+    rate_limit_burst = 400
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.api_key = sandbox_credential("portal", "api_key", "sandbox-portal-key")
+
+    def credentials(self) -> dict[str, str]:
+        return {"api_key": self.api_key}
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/api/v1/products", self._guard(self.list_products), methods=["GET"]),
+            Route("/api/v1/products", self._guard(self.create_product), methods=["POST"]),
+            Route("/api/v1/products/batch", self._guard(self.batch_update), methods=["POST"]),
+            Route("/api/v1/products/{id}", self._guard(self.get_product), methods=["GET"]),
+            Route("/api/v1/products/{id}", self._guard(self.patch_product), methods=["PATCH"]),
+        ]
+
+    def _guard(self, handler: Handler) -> Handler:
+        """Faults, the API key and the quota, in the order a real gateway applies them."""
+
+        async def guarded(request: Request) -> Response:
+            self.requests += 1
+            await self.faults.delay()
+            fault = self.faults.draw()
+            if fault is Fault.DROP:
+                raise ConnectionDropped()
+            if fault is Fault.ERROR:
+                return _error(503, "unavailable", "service temporarily unavailable")
+            auth = request.headers.get("authorization", "")
+            scheme, _, key = auth.partition(" ")
+            if scheme.lower() != "bearer" or key != self.api_key:
+                return _error(401, "unauthorized", "missing or invalid API key")
+            if fault is Fault.RATE_LIMIT or not self.quota.allow(key):
+                return _error(429, "rate_limited", "too many requests", **{"Retry-After": "1"})
+            return await handler(request)
+
+        return guarded
+
+    async def _json(self, request: Request) -> Any:
+        try:
+            return await request.json()
+        except ValueError:
+            return None
+
+    async def list_products(self, request: Request) -> Response:
+        try:
+            page = int(request.query_params.get("page", "1"))
+            page_size = int(request.query_params.get("page_size", "50"))
+        except ValueError:
+            return _error(422, "invalid", "page and page_size must be whole numbers")
+        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            return _error(422, "invalid", f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}")
+        items = self.shop.visible()
+        sku = request.query_params.get("sku")
+        if sku is not None:
+            items = [i for i in items if i.sku == sku]
+        start = (page - 1) * page_size
+        return JSONResponse(
+            {
+                "items": [_render(i) for i in items[start : start + page_size]],
+                "page": page,
+                "page_size": page_size,
+                "total": len(items),
+            }
+        )
+
+    async def get_product(self, request: Request) -> Response:
+        item = self.shop.get(request.path_params["id"])
+        if item is None:
+            return _error(404, "not_found", "no product with this id")
+        return JSONResponse(_render(item))
+
+    async def create_product(self, request: Request) -> Response:
+        body = await self._json(request)
+        if not isinstance(body, dict):
+            return _error(422, "invalid", "body must be a JSON object")
+        reason = self._create_problem(body)
+        if reason:
+            return _error(422, "invalid", reason)
+        if self.shop.by_sku(body["sku"]):
+            return _error(409, "duplicate_sku", f"sku {body['sku']} already exists")
+        status = STATUS_IN.get(body.get("status", "published"), "live")
+        data = {k: body[k] for k in ("group", "stars", "images", "description") if k in body}
+        item = self.shop.add(
+            body["sku"],
+            body["name"],
+            body["price"],
+            body["stock"],
+            status=status,
+            data=data,
+            now=self.clock(),
+        )
+        return JSONResponse(_render(item), status_code=201)
+
+    @staticmethod
+    def _create_problem(body: dict[str, Any]) -> str | None:
+        for field in ("sku", "name"):
+            if not isinstance(body.get(field), str) or not body[field].strip():
+                return f"{field} is required"
+        problem = _whole(body.get("price"), "price", minimum=1) or _whole(
+            body.get("stock"), "stock", minimum=0
+        )
+        if problem:
+            return problem
+        if body.get("group") not in GROUPS:
+            return f"group must be one of {', '.join(sorted(GROUPS))}"
+        if body.get("status", "published") not in STATUS_IN:
+            return "status must be published or hidden"
+        return None
+
+    def _apply(self, item: SandboxItem, change: dict[str, Any]) -> str | None:
+        """Apply price/stock/status from ``change``; a reason if any field is invalid."""
+        allowed = {"price", "stock", "status", "id"}
+        unknown = set(change) - allowed
+        if unknown:
+            return f"cannot change {', '.join(sorted(unknown))}"
+        if "price" in change and (p := _whole(change["price"], "price", minimum=1)):
+            return p
+        if "stock" in change and (p := _whole(change["stock"], "stock", minimum=0)):
+            return p
+        if "status" in change and change["status"] not in STATUS_IN:
+            return "status must be published or hidden"
+        if "price" in change:
+            item.price = change["price"]
+        if "stock" in change:
+            item.stock = change["stock"]
+        if "status" in change:
+            item.status = STATUS_IN[change["status"]]
+        item.updated_at = self.clock()
+        return None
+
+    async def patch_product(self, request: Request) -> Response:
+        item = self.shop.get(request.path_params["id"])
+        if item is None:
+            return _error(404, "not_found", "no product with this id")
+        body = await self._json(request)
+        if not isinstance(body, dict) or not body:
+            return _error(422, "invalid", "body must be a non-empty JSON object")
+        reason = self._apply(item, body)
+        if reason:
+            return _error(422, "invalid", reason)
+        return JSONResponse(_render(item))
+
+    async def batch_update(self, request: Request) -> Response:
+        body = await self._json(request)
+        updates = body.get("updates") if isinstance(body, dict) else None
+        if not isinstance(updates, list) or not updates:
+            return _error(422, "invalid", "updates must be a non-empty list")
+        if len(updates) > MAX_BATCH:
+            return _error(422, "invalid", f"at most {MAX_BATCH} updates per batch")
+        results = []
+        for update in updates:
+            item = self.shop.get(update.get("id", "")) if isinstance(update, dict) else None
+            if item is None:
+                results.append(
+                    {
+                        "id": str(update.get("id", "")) if isinstance(update, dict) else "",
+                        "ok": False,
+                        "error": {"code": "not_found", "message": "no such product"},
+                    }
+                )
+                continue
+            change = {k: v for k, v in update.items() if k != "id"}
+            if "status" in change:
+                reason: str | None = "batch updates carry price and stock only"
+            else:
+                reason = self._apply(item, change)
+            results.append(
+                {
+                    "id": item.remote_id,
+                    "ok": reason is None,
+                    **({"error": {"code": "invalid", "message": reason}} if reason else {}),
+                }
+            )
+        return JSONResponse({"results": results})
+
+
+SANDBOX = PortalSandbox
