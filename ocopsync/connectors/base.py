@@ -179,6 +179,14 @@ class Connector(Protocol):
         """The listing with this seller SKU, if the platform has one (adoption after a crash)."""
         ...
 
+    def missing_for_create(self, draft: ListingDraft) -> list[str]:
+        """What this platform needs to create ``draft`` that we do not have (empty: nothing).
+
+        Pure and local (no request): the plan reports these, and a product that lacks
+        them is never sent. E.g. "no category for group 'textile' in options.category_map".
+        """
+        ...
+
     async def create_listing(self, draft: ListingDraft) -> str:
         """Create a live listing; return the platform's id. Raise RejectedError if refused."""
         ...

@@ -153,6 +153,9 @@ class PortalConnector:
         items = data.get("items", [])
         return parse_item(items[0]) if items else None
 
+    def missing_for_create(self, draft: ListingDraft) -> list[str]:
+        return []
+
     async def create_listing(self, draft: ListingDraft) -> str:
         data = await self._request("POST", "/api/v1/products", json=create_body(draft))
         return str(data["id"])

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ocopsync.sandbox.faults import Faults, FaultInjector, ShopRateLimiter
+from ocopsync.sandbox.faults import FaultInjector, Faults, ShopRateLimiter
 
 ITEM_STATUSES = ("live", "unlisted", "pending", "deleted")
 
@@ -191,6 +191,10 @@ class SandboxPlatform:
     def credentials(self) -> dict[str, str]:
         """The sandbox's credentials, as a connection's [credentials] table would hold them."""
         raise NotImplementedError
+
+    def authorization_code(self) -> str | None:
+        """The code a seller would get by authorizing the shop (None: no OAuth step)."""
+        return None
 
     def connection_options(self) -> dict[str, Any]:
         """Options a connection to this sandbox needs (category map, logistics...)."""
