@@ -56,7 +56,7 @@ class Sandbox:
             self.platforms[name].faults.set(faults)
 
     def base_urls(self, root: str) -> dict[str, str]:
-        return {name: f"{root.rstrip('/')}/{name}" for name in self.platforms}
+        return {name: p.base_url(root) for name, p in self.platforms.items()}
 
     def describe(self, root: str) -> list[dict[str, Any]]:
         """Base URL and credentials of every platform (printed by ``sandbox serve``)."""

@@ -196,8 +196,12 @@ class SandboxPlatform:
         """The code a seller would get by authorizing the shop (None: no OAuth step)."""
         return None
 
-    def connection_options(self) -> dict[str, Any]:
-        """Options a connection to this sandbox needs (category map, logistics...)."""
+    def base_url(self, root: str) -> str:
+        """A connection's base_url for this platform when the sandbox is served at ``root``."""
+        return f"{root.rstrip('/')}/{self.name}"
+
+    def connection_options(self, root: str) -> dict[str, Any]:
+        """Options a connection to this sandbox needs (category map, logistics, auth URL...)."""
         return {}
 
     def expire_tokens(self) -> None:
