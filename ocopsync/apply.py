@@ -1,0 +1,360 @@
+"""Applying one connection's plan: batched calls, each operation journaled before and after.
+
+Order matters for sellers: unlist first (stop selling what must not be sold), then
+stock (lower stocks before anything else, so nothing oversells), then prices, then
+relist, and creations last. A fatal error (bad key, authorization gone) stops this
+connection only; the rest of its operations are journaled as skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from ocopsync.connectors.base import (
+    Connector,
+    ItemResult,
+    ListingDraft,
+    ListingStatus,
+    PriceUpdate,
+    StatusChange,
+    StockUpdate,
+    chunked,
+)
+from ocopsync.errors import (
+    AuthExpiredError,
+    ConnectorError,
+    FatalConfigError,
+    RejectedError,
+    TransientError,
+)
+from ocopsync.models import Listing, utcnow
+from ocopsync.policy import Policy
+from ocopsync.reconcile import Action, ConnectionPlan, PlannedOperation
+from ocopsync.store import journal_outcomes, journal_planned, journal_started, save_listings
+
+ProgressFn = Callable[[str, int], None]
+"""Called with (connection name, operations just finished)."""
+
+CREATE_CONCURRENCY = 4
+"""Creations in flight at once per connection: enough to hide latency, gentle on quotas."""
+
+ORDER = (Action.UNLIST, Action.UPDATE_STOCK, Action.UPDATE_PRICE, Action.RELIST, Action.CREATE)
+
+
+def error_kind(exc: BaseException) -> str:
+    for cls, name in (
+        (FatalConfigError, "fatal_config"),
+        (AuthExpiredError, "auth_expired"),
+        (RejectedError, "rejected"),
+        (TransientError, "transient"),
+    ):
+        if isinstance(exc, cls):
+            return name
+    return "error"
+
+
+@dataclass
+class ConnectionOutcome:
+    connection: str
+    platform: str
+    applied: int = 0
+    failed: int = 0
+    skipped: int = 0
+    error: str = ""
+    stopped: bool = False
+    requests: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.stopped and self.applied == 0:
+            return "failed"
+        if self.failed or self.stopped:
+            return "partial" if self.applied else "failed"
+        return "succeeded"
+
+
+@dataclass
+class _Job:
+    op: PlannedOperation
+    op_id: int
+
+
+class ConnectionApplier:
+    """Runs one connection's operations and keeps its listing rows and journal true."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        run_id: int,
+        connector: Connector,
+        plan: ConnectionPlan,
+        policy: Policy,
+        drafts: dict[str, ListingDraft],
+        listings: dict[str, Listing],
+        blocked: dict[str, list[str]],
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.connector = connector
+        self.plan = plan
+        self.policy = policy
+        self.drafts = drafts
+        self.listings = listings
+        self.blocked = blocked
+        self.progress = progress
+        self.outcome = ConnectionOutcome(plan.connection, plan.platform)
+
+    async def run(self) -> ConnectionOutcome:
+        self._record_adoptions()
+        ops = sorted(self.plan.operations, key=lambda o: ORDER.index(o.action))
+        ids = journal_planned(
+            self.engine,
+            self.run_id,
+            (
+                {
+                    "connection": o.connection,
+                    "platform": o.platform,
+                    "sku": o.sku,
+                    "action": o.action.value,
+                    "from_value": _text(o.from_value),
+                    "to_value": _text(o.to_value),
+                }
+                for o in ops
+            ),
+        )
+        jobs = [_Job(op, op_id) for op, op_id in zip(ops, ids, strict=True)]
+        caps = self.connector.capabilities
+        for action in ORDER:
+            batch = [j for j in jobs if j.op.action is action]
+            if not batch:
+                continue
+            if self.outcome.stopped:
+                self._finish(batch, "skipped", f"connection stopped: {self.outcome.error}", "")
+                continue
+            if action is Action.CREATE:
+                await self._creates(batch)
+            elif action is Action.UPDATE_STOCK:
+                await self._batches(batch, caps.stock_batch, self._stock_call, self._stock_done)
+            elif action is Action.UPDATE_PRICE:
+                await self._batches(batch, caps.price_batch, self._price_call, self._price_done)
+            else:
+                await self._batches(batch, caps.status_batch, self._status_call, self._status_done)
+        return self.outcome
+
+    # -- bookkeeping ---------------------------------------------------------------
+    def _record_adoptions(self) -> None:
+        rows = []
+        for adoption in self.plan.adoptions:
+            row = self.listings.get(adoption.sku) or Listing(
+                connection=self.plan.connection,
+                platform=self.plan.platform,
+                sku=adoption.sku,
+                remote_id=adoption.remote_id,
+                seller_sku=adoption.sku,
+            )
+            row.remote_id = adoption.remote_id
+            self.listings[adoption.sku] = row
+            rows.append(row)
+        if rows:
+            save_listings(self.engine, rows)
+
+    def _finish(self, jobs: Sequence[_Job], status: str, error: str, kind: str) -> None:
+        journal_outcomes(self.engine, [(j.op_id, status, error, kind) for j in jobs])
+        count = len(jobs)
+        if status == "succeeded":
+            self.outcome.applied += count
+        elif status == "failed":
+            self.outcome.failed += count
+            for j in jobs[:20]:
+                self.outcome.errors.append(
+                    {"sku": j.op.sku, "action": j.op.action.value, "error": error}
+                )
+        else:
+            self.outcome.skipped += count
+        if self.progress:
+            self.progress(self.plan.connection, count)
+
+    def _fail_all(self, jobs: Sequence[_Job], exc: ConnectorError) -> None:
+        if isinstance(exc, FatalConfigError | AuthExpiredError):
+            self.outcome.stopped = True
+            self.outcome.error = str(exc)
+        self._finish(jobs, "failed", str(exc), error_kind(exc))
+
+    def _row(self, sku: str) -> Listing:
+        return self.listings[sku]
+
+    # -- batched updates -------------------------------------------------------------
+    async def _batches(
+        self,
+        jobs: list[_Job],
+        size: int,
+        call: Callable[[Sequence[_Job]], Awaitable[list[ItemResult]]],
+        done: Callable[[_Job], None],
+    ) -> None:
+        for chunk in chunked(jobs, size):
+            if self.outcome.stopped:
+                self._finish(chunk, "skipped", f"connection stopped: {self.outcome.error}", "")
+                continue
+            journal_started(self.engine, [j.op_id for j in chunk])
+            try:
+                results = await call(chunk)
+            except ConnectorError as exc:
+                self._fail_all(chunk, exc)
+                continue
+            self._record(chunk, results, done)
+
+    def _record(
+        self, chunk: Sequence[_Job], results: list[ItemResult], done: Callable[[_Job], None]
+    ) -> None:
+        by_key = {(r.sku, r.remote_id): r for r in results}
+        ok: list[_Job] = []
+        rows: list[Listing] = []
+        for job in chunk:
+            result = by_key.get((job.op.sku, job.op.remote_id))
+            if result is None:
+                self._finish(
+                    [job], "failed", "the platform's answer left this item out", "transient"
+                )
+            elif result.error is not None:
+                self._fail_all([job], result.error)
+            else:
+                done(job)
+                ok.append(job)
+                rows.append(self._row(job.op.sku))
+        if rows:
+            save_listings(self.engine, rows)
+        if ok:
+            self._finish(ok, "succeeded", "", "")
+
+    async def _stock_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
+        rows = []
+        for job in chunk:
+            row = self._row(job.op.sku)
+            row.pending_stock = int(job.op.to_value or 0)
+            rows.append(row)
+        save_listings(self.engine, rows)  # a crash now leaves the outcome known to be unknown
+        try:
+            results = await self.connector.update_stocks(
+                [StockUpdate(j.op.remote_id, j.op.sku, int(j.op.to_value or 0)) for j in chunk]
+            )
+        except RejectedError:
+            for row in rows:
+                row.pending_stock = None
+            save_listings(self.engine, rows)
+            raise
+        for result in results:
+            if isinstance(result.error, RejectedError):
+                self._row(result.sku).pending_stock = None
+        return results
+
+    def _stock_done(self, job: _Job) -> None:
+        row = self._row(job.op.sku)
+        row.last_stock = int(job.op.to_value or 0)
+        row.pending_stock = None
+
+    async def _price_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
+        return await self.connector.update_prices(
+            [PriceUpdate(j.op.remote_id, j.op.sku, int(j.op.to_value or 0)) for j in chunk]
+        )
+
+    def _price_done(self, job: _Job) -> None:
+        self._row(job.op.sku).last_price = int(job.op.to_value or 0)
+
+    async def _status_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
+        return await self.connector.set_status(
+            [
+                StatusChange(
+                    j.op.remote_id,
+                    j.op.sku,
+                    ListingStatus.LIVE if j.op.action is Action.RELIST else ListingStatus.UNLISTED,
+                )
+                for j in chunk
+            ]
+        )
+
+    def _status_done(self, job: _Job) -> None:
+        self._row(job.op.sku).remote_status = (
+            "live" if job.op.action is Action.RELIST else "unlisted"
+        )
+
+    # -- creations ---------------------------------------------------------------
+    async def _creates(self, jobs: list[_Job]) -> None:
+        blocked = [j for j in jobs if self.blocked.get(j.op.sku)]
+        for job in blocked:
+            self._finish(
+                [job], "skipped", "missing: " + "; ".join(self.blocked[job.op.sku]), "missing_data"
+            )
+        ready = [j for j in jobs if not self.blocked.get(j.op.sku)]
+        semaphore = asyncio.Semaphore(CREATE_CONCURRENCY)
+        for chunk in chunked(ready, 50):
+            if self.outcome.stopped:
+                self._finish(chunk, "skipped", f"connection stopped: {self.outcome.error}", "")
+                continue
+            journal_started(self.engine, [j.op_id for j in chunk])
+            results = await asyncio.gather(*(self._create_one(j, semaphore) for j in chunk))
+            created = [(j, rid) for j, rid in zip(chunk, results, strict=True) if rid]
+            rows = [self._created_row(j, rid) for j, rid in created]
+            if rows:
+                save_listings(self.engine, rows)
+                self._finish([j for j, _ in created], "succeeded", "", "")
+
+    async def _create_one(self, job: _Job, semaphore: asyncio.Semaphore) -> str | None:
+        draft = self._priced_draft(job.op.sku)
+        async with semaphore:
+            if self.outcome.stopped:
+                self._finish([job], "skipped", f"connection stopped: {self.outcome.error}", "")
+                return None
+            try:
+                return await self.connector.create_listing(draft)
+            except RejectedError as exc:
+                # A duplicate SKU means the listing exists (made by hand, or by a run that
+                # crashed before recording it): adopt it instead of failing.
+                try:
+                    existing = await self.connector.find_by_sku(draft.sku)
+                except ConnectorError:
+                    existing = None
+                if existing is not None:
+                    return existing.remote_id
+                self._fail_all([job], exc)
+            except ConnectorError as exc:
+                self._fail_all([job], exc)
+            return None
+
+    def _priced_draft(self, sku: str) -> ListingDraft:
+        draft = self.drafts[sku]
+        return ListingDraft(
+            **{
+                **draft.__dict__,
+                "price": self.policy.price(draft.price),
+                "stock": self.policy.stock(draft.stock),
+            }
+        )
+
+    def _created_row(self, job: _Job, remote_id: str) -> Listing:
+        draft = self._priced_draft(job.op.sku)
+        row = self.listings.get(job.op.sku) or Listing(
+            connection=self.plan.connection,
+            platform=self.plan.platform,
+            sku=job.op.sku,
+            remote_id=remote_id,
+            seller_sku=job.op.sku,
+        )
+        row.remote_id = remote_id
+        row.last_price = draft.price
+        row.last_stock = draft.stock
+        row.pending_stock = None
+        row.remote_status = "live"
+        row.last_seen = utcnow()
+        self.listings[job.op.sku] = row
+        return row
+
+
+def _text(value: int | str | None) -> str:
+    return "" if value is None else str(value)

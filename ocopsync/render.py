@@ -1,0 +1,220 @@
+"""Turning results into what a person or a program reads: Rich tables or stable JSON.
+
+The JSON shapes here are the documented output contract (README, "Output contract");
+change them only together with the README.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ocopsync.reconcile import ConnectionPlan
+from ocopsync.sync import SyncResult, summary_of
+
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def emit_json(document: Any) -> None:
+    """One JSON document on stdout and nothing else there."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def emit_csv(rows: Sequence[Mapping[str, Any]]) -> None:
+    if not rows:
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    sys.stdout.write(buffer.getvalue())
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    t = Table(title=title, title_justify="left")
+    for column in columns:
+        t.add_column(column, overflow="fold")
+    for row in rows:
+        t.add_row(*("" if v is None else str(v) for v in row))
+    stdout.print(t)
+
+
+def plan_document(plans: Sequence[ConnectionPlan], result: SyncResult) -> dict[str, Any]:
+    blocked = result.blocked
+    ops = []
+    for plan in plans:
+        for o in plan.operations:
+            entry: dict[str, Any] = {
+                "connection": o.connection,
+                "platform": o.platform,
+                "sku": o.sku,
+                "action": o.action.value,
+                "from": o.from_value,
+                "to": o.to_value,
+                "reason": o.reason,
+            }
+            missing = blocked.get(o.connection, {}).get(o.sku)
+            if missing:
+                entry["blocked"] = missing
+            ops.append(entry)
+    summary = summary_of(result)
+    return {
+        "operations": ops,
+        "orphans": [
+            {
+                "connection": x.connection,
+                "platform": x.platform,
+                "seller_sku": x.seller_sku,
+                "remote_id": x.remote_id,
+                "name": x.name,
+            }
+            for p in plans
+            for x in p.orphans
+        ],
+        "adoptions": [
+            {
+                "connection": a.connection,
+                "platform": a.platform,
+                "sku": a.sku,
+                "remote_id": a.remote_id,
+            }
+            for p in plans
+            for a in p.adoptions
+        ],
+        "stock_settlements": summary["stock_settlements"],
+        "connections": [
+            {k: c[k] for k in ("connection", "platform", "status", "planned", "unchanged", "error")}
+            for c in result.connections
+        ],
+    }
+
+
+def sync_document(result: SyncResult) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "status": result.status,
+        "applied": result.applied,
+        "failed": result.failed,
+        "skipped": result.skipped,
+        "connections": result.connections,
+        "stock_settlements": summary_of(result)["stock_settlements"],
+    }
+
+
+def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
+    ops = doc["operations"]
+    counts: dict[tuple[str, str], int] = {}
+    for op in ops:
+        key = (op["connection"], op["action"])
+        counts[key] = counts.get(key, 0) + 1
+    table(
+        "Connections",
+        ["connection", "platform", "status", "operations", "unchanged", "note"],
+        [
+            (c["connection"], c["platform"], c["status"], c["planned"], c["unchanged"], c["error"])
+            for c in doc["connections"]
+        ],
+    )
+    if not ops:
+        stdout.print("Nothing to change: every listing matches the catalog.")
+    else:
+        table(
+            "Operations by connection",
+            ["connection", "action", "count"],
+            [(c, a, n) for (c, a), n in sorted(counts.items())],
+        )
+        shown = ops[:limit]
+        table(
+            f"Operations (first {len(shown)} of {len(ops)}; --format json for all)",
+            ["connection", "sku", "action", "from", "to", "why"],
+            [
+                (
+                    o["connection"],
+                    o["sku"],
+                    o["action"],
+                    o["from"],
+                    o["to"],
+                    "BLOCKED: " + "; ".join(o["blocked"]) if o.get("blocked") else o["reason"],
+                )
+                for o in shown
+            ],
+        )
+    if doc["stock_settlements"]:
+        table(
+            "Units sold since the last push (master stock moves)",
+            ["sku", "master before", "master after", "sold"],
+            [
+                (
+                    s["sku"],
+                    s["master_before"],
+                    s["master_after"],
+                    ", ".join(f"{k}: {v}" for k, v in s["sold"].items()),
+                )
+                for s in doc["stock_settlements"][:limit]
+            ],
+        )
+    if doc["adoptions"]:
+        stdout.print(
+            f"{len(doc['adoptions'])} listing(s) already on a platform will be adopted, "
+            "not created again."
+        )
+    if doc["orphans"]:
+        stdout.print(
+            f"{len(doc['orphans'])} orphan listing(s) with SKUs unknown to the catalog "
+            "(reported, never touched)."
+        )
+
+
+def print_sync(doc: Mapping[str, Any]) -> None:
+    table(
+        f"Sync run {doc['run_id']}: {doc['status']}",
+        [
+            "connection",
+            "platform",
+            "status",
+            "applied",
+            "failed",
+            "skipped",
+            "adopted",
+            "orphans",
+            "requests",
+            "error",
+        ],
+        [
+            (
+                c["connection"],
+                c["platform"],
+                c["status"],
+                c["applied"],
+                c["failed"],
+                c["skipped"],
+                c["adoptions"],
+                c["orphans"],
+                c.get("requests", ""),
+                c["error"],
+            )
+            for c in doc["connections"]
+        ],
+    )
+    for c in doc["connections"]:
+        for e in c.get("errors", [])[:5]:
+            stderr.print(f"  {c['connection']}: {e['action']} {e['sku']}: {e['error']}")
+
+
+def print_coverage(by: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    dims = {"platform": [], "district": ["province", "district"]}.get(by, [by])
+    columns = ["platform", *dims, "eligible", "listed", "share"]
+    table(
+        f"Coverage by {by}",
+        columns,
+        [[*(r[c] for c in columns[:-1]), f"{r['share'] * 100:.1f}%"] for r in rows],
+    )

@@ -1,0 +1,192 @@
+"""Database operations the sync needs: tokens, locks, listing rows, runs and the journal.
+
+Every function opens its own short session and commits before returning, never
+across an ``await``: with SQLite a transaction left open while a coroutine waits on
+the network would block every other connection's writes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ocopsync.connectors.base import Tokens
+from ocopsync.errors import LockedError
+from ocopsync.models import (
+    ConnectionLock,
+    Credential,
+    Listing,
+    Operation,
+    SyncRun,
+    as_utc,
+    utcnow,
+)
+
+LOCK_TTL = timedelta(hours=6)
+"""A lock older than this is taken to be left by a killed run and may be broken."""
+
+
+class DbTokenStore:
+    """Tokens in the ``credential`` table, so the next run and the next cron job reuse them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def load(self, connection: str) -> Tokens | None:
+        with Session(self.engine) as session:
+            row = session.get(Credential, connection)
+            if row is None or not row.access_token:
+                return None
+            return Tokens(
+                access_token=row.access_token,
+                refresh_token=row.refresh_token,
+                access_expires_at=as_utc(row.access_expires_at),
+                refresh_expires_at=as_utc(row.refresh_expires_at),
+                extra=dict(row.extra),
+            )
+
+    def save(self, connection: str, platform: str, tokens: Tokens) -> None:
+        with Session(self.engine) as session:
+            row = session.get(Credential, connection) or Credential(
+                connection=connection, platform=platform
+            )
+            row.platform = platform
+            row.access_token = tokens.access_token
+            row.refresh_token = tokens.refresh_token
+            row.access_expires_at = tokens.access_expires_at
+            row.refresh_expires_at = tokens.refresh_expires_at
+            row.extra = dict(tokens.extra)
+            row.updated_at = utcnow()
+            session.add(row)
+            session.commit()
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire_lock(engine: Engine, connection: str, run_id: int) -> None:
+    """Take the connection's lock or raise LockedError naming the run that holds it."""
+    now = utcnow()
+    with Session(engine) as session:
+        current = session.get(ConnectionLock, connection)
+        if current is not None:
+            expires = as_utc(current.expires_at)
+            if expires is not None and expires > now:
+                raise LockedError(
+                    f"connection {connection!r} is locked by run {current.run_id} "
+                    f"({current.holder}) until {expires:%Y-%m-%d %H:%M} UTC"
+                )
+            session.delete(current)  # a killed run's lock: break it
+            session.commit()
+        session.add(
+            ConnectionLock(
+                connection=connection,
+                run_id=run_id,
+                holder=holder_name(),
+                acquired_at=now,
+                expires_at=now + LOCK_TTL,
+            )
+        )
+        try:
+            session.commit()
+        except IntegrityError as exc:  # another process won the race
+            raise LockedError(f"connection {connection!r} is locked by another run") from exc
+
+
+def release_lock(engine: Engine, connection: str, run_id: int) -> None:
+    with Session(engine) as session:
+        session.execute(
+            delete(ConnectionLock).where(
+                col(ConnectionLock.connection) == connection, col(ConnectionLock.run_id) == run_id
+            )
+        )
+        session.commit()
+
+
+def load_listings(engine: Engine, connection: str) -> dict[str, Listing]:
+    with Session(engine) as session:
+        rows = session.exec(select(Listing).where(Listing.connection == connection)).all()
+        session.expunge_all()
+        return {row.sku: row for row in rows}
+
+
+def save_listings(engine: Engine, rows: Iterable[Listing]) -> None:
+    with Session(engine) as session:
+        for row in rows:
+            row.updated_at = utcnow()
+            session.merge(row)
+        session.commit()
+
+
+def start_run(engine: Engine, *, kind: str, trigger: str, summary: Mapping[str, Any]) -> int:
+    with Session(engine) as session:
+        run = SyncRun(kind=kind, trigger=trigger, summary=dict(summary))
+        session.add(run)
+        session.commit()
+        assert run.id is not None
+        return run.id
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    *,
+    status: str,
+    applied: int,
+    failed: int,
+    skipped: int,
+    summary: Mapping[str, Any],
+) -> None:
+    with Session(engine) as session:
+        run = session.get(SyncRun, run_id)
+        if run is None:
+            raise LookupError(f"run {run_id} vanished")
+        run.status = status
+        run.applied, run.failed, run.skipped = applied, failed, skipped
+        run.summary = dict(summary)
+        run.finished_at = utcnow()
+        session.add(run)
+        session.commit()
+
+
+def journal_planned(engine: Engine, run_id: int, ops: Iterable[Mapping[str, Any]]) -> list[int]:
+    """Write planned operations before any runs; return their ids in order."""
+    with Session(engine) as session:
+        rows = [Operation(run_id=run_id, **op) for op in ops]
+        session.add_all(rows)
+        session.commit()
+        return [row.id for row in rows if row.id is not None]
+
+
+def journal_outcomes(engine: Engine, outcomes: Iterable[tuple[int, str, str, str]]) -> None:
+    """Record ``(op_id, status, error, error_kind)`` for operations that ran."""
+    now = utcnow()
+    with Session(engine) as session:
+        for op_id, status, error, kind in outcomes:
+            session.execute(
+                update(Operation)
+                .where(col(Operation.id) == op_id)
+                .values(status=status, error=error, error_kind=kind, finished_at=now)
+            )
+        session.commit()
+
+
+def journal_started(engine: Engine, op_ids: Iterable[int]) -> None:
+    ids = list(op_ids)
+    if not ids:
+        return
+    with Session(engine) as session:
+        session.execute(
+            update(Operation)
+            .where(col(Operation.id).in_(ids))
+            .values(status="started", started_at=utcnow())
+        )
+        session.commit()
