@@ -119,10 +119,15 @@ def load_listings(engine: Engine, connection: str) -> dict[str, Listing]:
 
 
 def save_listings(engine: Engine, rows: Iterable[Listing]) -> None:
+    """Upsert detached rows; new rows get their id back so the next save updates them."""
     with Session(engine) as session:
+        pairs = []
         for row in rows:
             row.updated_at = utcnow()
-            session.merge(row)
+            pairs.append((row, session.merge(row)))
+        session.flush()
+        for row, merged in pairs:
+            row.id = merged.id
         session.commit()
 
 

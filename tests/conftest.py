@@ -1,0 +1,52 @@
+"""Shared fixtures: a database file, a sandbox on loopback, a catalog built in the test."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from ocopsync.models import make_engine
+from ocopsync.sandbox import Sandbox, build_sandbox
+from ocopsync.serve import serve_in_thread
+
+CATALOG_COLUMNS = ["sku", "name", "entity_code", "entity_name", "entity_kind", "province",
+                   "district", "group", "stars", "certified_on", "expires_on", "price_vnd",
+                   "stock", "weight_g", "barcode", "description", "image_urls", "status"]
+
+
+def product(sku: str, **overrides: Any) -> dict[str, str]:
+    """One catalog row, eligible everywhere unless overridden."""
+    row = {"sku": sku, "name": f"Trà hoa vàng Ba Chẽ {sku}", "entity_code": "QN-HTX-BACHE",
+           "entity_name": "HTX Trà hoa vàng Ba Chẽ", "entity_kind": "cooperative",
+           "province": "Quảng Ninh", "district": "Ba Chẽ", "group": "beverage", "stars": "4",
+           "certified_on": "2025-01-15", "expires_on": "2099-01-14", "price_vnd": "45000",
+           "stock": "100", "weight_g": "250", "barcode": "", "description": "Trà hoa vàng",
+           "image_urls": "", "status": "active"}
+    row.update({k: str(v) for k, v in overrides.items()})
+    return row
+
+
+def write_catalog(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CATALOG_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+
+
+@pytest.fixture
+def served_sandbox() -> Iterator[tuple[Sandbox, str]]:
+    """Every sandbox platform served by uvicorn on a free 127.0.0.1 port."""
+    sandbox = build_sandbox()
+    with serve_in_thread(sandbox.app) as root:
+        yield sandbox, root
