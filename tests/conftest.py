@@ -14,19 +14,50 @@ from ocopsync.models import make_engine
 from ocopsync.sandbox import Sandbox, build_sandbox
 from ocopsync.serve import serve_in_thread
 
-CATALOG_COLUMNS = ["sku", "name", "entity_code", "entity_name", "entity_kind", "province",
-                   "district", "group", "stars", "certified_on", "expires_on", "price_vnd",
-                   "stock", "weight_g", "barcode", "description", "image_urls", "status"]
+CATALOG_COLUMNS = [
+    "sku",
+    "name",
+    "entity_code",
+    "entity_name",
+    "entity_kind",
+    "province",
+    "district",
+    "group",
+    "stars",
+    "certified_on",
+    "expires_on",
+    "price_vnd",
+    "stock",
+    "weight_g",
+    "barcode",
+    "description",
+    "image_urls",
+    "status",
+]
 
 
 def product(sku: str, **overrides: Any) -> dict[str, str]:
     """One catalog row, eligible everywhere unless overridden."""
-    row = {"sku": sku, "name": f"Trà hoa vàng Ba Chẽ {sku}", "entity_code": "QN-HTX-BACHE",
-           "entity_name": "HTX Trà hoa vàng Ba Chẽ", "entity_kind": "cooperative",
-           "province": "Quảng Ninh", "district": "Ba Chẽ", "group": "beverage", "stars": "4",
-           "certified_on": "2025-01-15", "expires_on": "2099-01-14", "price_vnd": "45000",
-           "stock": "100", "weight_g": "250", "barcode": "", "description": "Trà hoa vàng",
-           "image_urls": "", "status": "active"}
+    row = {
+        "sku": sku,
+        "name": f"Trà hoa vàng Ba Chẽ {sku}",
+        "entity_code": "QN-HTX-BACHE",
+        "entity_name": "HTX Trà hoa vàng Ba Chẽ",
+        "entity_kind": "cooperative",
+        "province": "Quảng Ninh",
+        "district": "Ba Chẽ",
+        "group": "beverage",
+        "stars": "4",
+        "certified_on": "2025-01-15",
+        "expires_on": "2099-01-14",
+        "price_vnd": "45000",
+        "stock": "100",
+        "weight_g": "250",
+        "barcode": "",
+        "description": "Trà hoa vàng",
+        "image_urls": "",
+        "status": "active",
+    }
     row.update({k: str(v) for k, v in overrides.items()})
     return row
 

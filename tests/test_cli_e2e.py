@@ -32,9 +32,10 @@ def cli(*args: str) -> tuple[int, Any, str]:
 
 def portal_config(tmp_path: Path, root: str, *, min_stars: int = 3, extra: str = "") -> Path:
     path = tmp_path / "ocopsync.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [database]
-url = "sqlite:///{tmp_path / 'e2e.db'}"
+url = "sqlite:///{tmp_path / "e2e.db"}"
 
 [[connections]]
 name = "qn-portal"
@@ -49,7 +50,9 @@ price_rounding = 1000
 stock_buffer = 2
 min_stars = {min_stars}
 {extra}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -67,8 +70,9 @@ def _setup(sandbox, root, tmp_path, monkeypatch):
     rows += [
         product("QN-EXPIRED", expires_on="2020-01-01", certified_on="2017-01-01"),
         product("QN-GONE", status="discontinued"),
-        product("QN-TOUR", group="tourism", name="Du lịch cộng đồng Bình Liêu",
-                district="Bình Liêu"),
+        product(
+            "QN-TOUR", group="tourism", name="Du lịch cộng đồng Bình Liêu", district="Bình Liêu"
+        ),
         product("QN-3STAR", stars="3", district="Vân Đồn", name="Ruốc hàu Vân Đồn"),
     ]
     catalog = write_catalog(tmp_path / "catalog.csv", rows)
@@ -83,8 +87,10 @@ def test_import_plan_sync_noop_and_exact_coverage(setup):
     code, plan, _ = cli("plan", "--format", "json")
     assert code == 0
     creates = [op for op in plan["operations"] if op["action"] == "create"]
-    assert sorted(op["sku"] for op in creates) == [*(f"QN-{i:03d}" for i in range(1, 8)),
-                                                   "QN-3STAR"]
+    assert sorted(op["sku"] for op in creates) == [
+        *(f"QN-{i:03d}" for i in range(1, 8)),
+        "QN-3STAR",
+    ]
     assert {op["to"] for op in creates if op["sku"] == "QN-001"} == {"50000 VND x 9"}
     assert sandbox["portal"].snapshot() == {}  # plan changed nothing
 
@@ -101,22 +107,23 @@ def test_import_plan_sync_noop_and_exact_coverage(setup):
     assert plan["operations"] == []
 
     code, cov, _ = cli("coverage", "--format", "json")
-    assert cov == {"by": "platform", "rows": [
-        {"platform": "portal", "eligible": 8, "listed": 8, "share": 1.0}]}
+    assert cov == {
+        "by": "platform",
+        "rows": [{"platform": "portal", "eligible": 8, "listed": 8, "share": 1.0}],
+    }
     code, cov, _ = cli("coverage", "--by", "stars", "--format", "json")
-    assert [(r["stars"], r["eligible"], r["listed"]) for r in cov["rows"]] == [(3, 1, 1),
-                                                                               (4, 7, 7)]
+    assert [(r["stars"], r["eligible"], r["listed"]) for r in cov["rows"]] == [(3, 1, 1), (4, 7, 7)]
 
 
 def test_coverage_counts_products_not_yet_listed(setup):
     sandbox, _root, catalog, _ = setup
     cli("catalog", "import", str(catalog))
     sandbox["portal"].seed("QN-001", "by hand", 50_000, 9)
-    # nothing synced: only the seeded one is known after a plan? No: coverage reads our
-    # listings table, which a plan never writes, so coverage is 0 until a sync.
-    code, cov, _ = cli("coverage", "--format", "json")
+    # Coverage reads our listings table, which only a sync writes: a listing made by hand
+    # counts once a sync has adopted it, not before.
+    _code, cov, _ = cli("coverage", "--format", "json")
     assert cov["rows"] == [{"platform": "portal", "eligible": 8, "listed": 0, "share": 0.0}]
-    code, out, _ = cli("coverage", "--by", "district", "--format", "csv")
+    _code, out, _ = cli("coverage", "--by", "district", "--format", "csv")
     assert out.splitlines()[0] == "platform,province,district,eligible,listed,share"
 
 
@@ -127,7 +134,7 @@ def test_hand_listed_product_is_adopted_not_duplicated(setup):
     code, plan, _ = cli("plan", "--format", "json")
     assert [a["sku"] for a in plan["adoptions"]] == ["QN-001"]
     assert not [o for o in plan["operations"] if o["sku"] == "QN-001" and o["action"] == "create"]
-    code, result, _ = cli("sync", "--format", "json")
+    code, _result, _ = cli("sync", "--format", "json")
     assert code == 0
     items = [i for i in sandbox["portal"].shop.visible() if i.sku == "QN-001"]
     assert [(i.remote_id, i.price, i.stock) for i in items] == [(rid, 50_000, 9)]
@@ -139,10 +146,16 @@ def test_sales_on_the_platform_reduce_master_stock(setup):
     cli("sync")
     sandbox["portal"].shop.sell("QN-001", 4)  # pushed 9 (11 - buffer 2): 5 left there
     code, plan, _ = cli("plan", "--format", "json")
-    assert plan["stock_settlements"] == [{"sku": "QN-001", "master_before": 11,
-                                          "master_after": 7, "sold": {"qn-portal": 4},
-                                          "drift": {}}]
-    code, result, _ = cli("sync", "--format", "json")
+    assert plan["stock_settlements"] == [
+        {
+            "sku": "QN-001",
+            "master_before": 11,
+            "master_after": 7,
+            "sold": {"qn-portal": 4},
+            "drift": {},
+        }
+    ]
+    code, _result, _ = cli("sync", "--format", "json")
     assert code == 0
     code, shown, _ = cli("catalog", "show", "QN-001", "--format", "json")
     assert shown["stock"] == 7
@@ -182,8 +195,13 @@ def test_rejected_update_fails_that_item_only_with_exit_3(setup, monkeypatch):
     sandbox, _root, catalog, _ = setup
     cli("catalog", "import", str(catalog))
     cli("sync")
-    write_catalog(catalog, [product("QN-001", price_vnd="60000", stock="11"),
-                            product("QN-002", price_vnd="45000", stock="30")])
+    write_catalog(
+        catalog,
+        [
+            product("QN-001", price_vnd="60000", stock="11"),
+            product("QN-002", price_vnd="45000", stock="30"),
+        ],
+    )
     cli("catalog", "import", str(catalog))
     portal = sandbox["portal"]
     real_apply = portal._apply
@@ -197,16 +215,27 @@ def test_rejected_update_fails_that_item_only_with_exit_3(setup, monkeypatch):
     code, runs, _ = cli("runs", "list", "--format", "json")
     code, shown, _ = cli("runs", "show", str(runs[0]["run_id"]), "--format", "json")
     failed = [o for o in shown["operations"] if o["status"] == "failed"]
-    assert failed == [{"connection": "qn-portal", "platform": "portal", "sku": "QN-001",
-                       "action": "update_price", "from": "50000", "to": "66000",
-                       "status": "failed", "error": "portal: price frozen by a campaign "
-                       "[invalid]", "error_kind": "rejected"}]
+    assert failed == [
+        {
+            "connection": "qn-portal",
+            "platform": "portal",
+            "sku": "QN-001",
+            "action": "update_price",
+            "from": "50000",
+            "to": "66000",
+            "status": "failed",
+            "error": "portal: price frozen by a campaign [invalid]",
+            "error_kind": "rejected",
+        }
+    ]
 
 
 def test_bad_import_lists_every_row_and_changes_nothing(setup, tmp_path):
     _sandbox, _root, _catalog, _ = setup
-    bad = write_catalog(tmp_path / "bad.csv", [
-        product("OK-1"), product("BAD-1", price_vnd="45000.5"), product("BAD-2", stars="7")])
+    bad = write_catalog(
+        tmp_path / "bad.csv",
+        [product("OK-1"), product("BAD-1", price_vnd="45000.5"), product("BAD-2", stars="7")],
+    )
     code, _out, err = cli("catalog", "import", str(bad))
     assert code == 1
     assert "row 3" in err and "price_vnd" in err and "row 4" in err and "stars" in err

@@ -22,28 +22,45 @@ UNLISTED = ListingStatus.UNLISTED
 
 
 def item(sku: str, price: int = 45_000, stock: int = 10, reason: str | None = None) -> CatalogItem:
-    draft = ListingDraft(sku=sku, name=f"Sản phẩm {sku}", description="", price=price,
-                         stock=stock, group="food", stars=4, entity_code="E1",
-                         province="Quảng Ninh")
+    draft = ListingDraft(
+        sku=sku,
+        name=f"Sản phẩm {sku}",
+        description="",
+        price=price,
+        stock=stock,
+        group="food",
+        stars=4,
+        entity_code="E1",
+        province="Quảng Ninh",
+    )
     return CatalogItem(draft, reason)
 
 
-def remote(sku: str, price: int = 45_000, stock: int = 10, status: ListingStatus = LIVE,
-           rid: str | None = None) -> RemoteListing:
+def remote(
+    sku: str,
+    price: int = 45_000,
+    stock: int = 10,
+    status: ListingStatus = LIVE,
+    rid: str | None = None,
+) -> RemoteListing:
     return RemoteListing(rid or f"r-{sku}", sku, sku, price, stock, status)
 
 
-def known(sku: str, price: int | None = 45_000, stock: int | None = 10,
-          rid: str | None = None) -> KnownListing:
+def known(
+    sku: str, price: int | None = 45_000, stock: int | None = 10, rid: str | None = None
+) -> KnownListing:
     return KnownListing(sku, rid or f"r-{sku}", price, stock)
 
 
-def plan(items, remotes=(), knowns=(), policy=Policy(price_rounding=1), master=None,
-         catalog=None):
+def plan(items, remotes=(), knowns=(), policy=Policy(price_rounding=1), master=None, catalog=None):
     items = list(items)
     return plan_connection(
-        connection="c1", platform="portal", policy=policy, items=items,
-        known={k.sku: k for k in knowns}, remote=list(remotes),
+        connection="c1",
+        platform="portal",
+        policy=policy,
+        items=items,
+        known={k.sku: k for k in knowns},
+        remote=list(remotes),
         master_stock=master or {i.sku: i.draft.stock for i in items},
         catalog_skus=set(catalog or [i.sku for i in items]),
     )
@@ -54,8 +71,10 @@ def actions(p):
 
 
 def test_new_eligible_product_is_created_with_policy_price_and_buffered_stock():
-    p = plan([item("A", price=45_200, stock=10)],
-             policy=Policy(price_markup_pct=10, price_rounding=1000, stock_buffer=2))
+    p = plan(
+        [item("A", price=45_200, stock=10)],
+        policy=Policy(price_markup_pct=10, price_rounding=1000, stock_buffer=2),
+    )
     assert actions(p) == [("A", Action.CREATE, None, "50000 VND x 8")]
 
 
@@ -87,9 +106,15 @@ def test_stock_change_is_pushed():
     assert actions(p) == [("A", Action.UPDATE_STOCK, 10, 7)]
 
 
-@pytest.mark.parametrize("reason", ["certificate expired on 2026-01-01", "discontinued",
-                                    "3 stars, connection needs 4",
-                                    "tourism services are not shippable goods"])
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "certificate expired on 2026-01-01",
+        "discontinued",
+        "3 stars, connection needs 4",
+        "tourism services are not shippable goods",
+    ],
+)
 def test_ineligible_live_listing_is_unlisted_never_deleted(reason):
     p = plan([item("A", reason=reason)], [remote("A")], [known("A")])
     assert actions(p) == [("A", Action.UNLIST, "live", "unlisted")]
@@ -140,9 +165,11 @@ def test_sku_of_another_entity_is_neither_orphan_nor_touched():
 
 
 def test_duplicate_remote_skus_are_reported_and_the_known_one_used():
-    p = plan([item("A", price=50_000)],
-             [remote("A", price=1, rid="x1"), remote("A", price=45_000, rid="x2")],
-             [known("A", rid="x2")])
+    p = plan(
+        [item("A", price=50_000)],
+        [remote("A", price=1, rid="x1"), remote("A", price=45_000, rid="x2")],
+        [known("A", rid="x2")],
+    )
     assert p.duplicates == ("A",)
     assert [(o.remote_id, o.from_value) for o in p.operations] == [("x2", 45_000)]
 
@@ -154,20 +181,31 @@ def test_remote_id_changed_counts_as_adoption_of_the_new_one():
 
 def test_design_card_example_sales_on_two_platforms():
     # master 100 pushed to Shopee and Lazada; Shopee sells 3, Lazada 5 -> master 92, both 92.
-    s = settle_stock({"A": 100}, [StockObservation("shopee", "A", 100, 97),
-                                  StockObservation("lazada", "A", 100, 95)])
+    s = settle_stock(
+        {"A": 100},
+        [StockObservation("shopee", "A", 100, 97), StockObservation("lazada", "A", 100, 95)],
+    )
     assert s["A"].master_after == 92
     assert dict(s["A"].sold) == {"shopee": 3, "lazada": 5}
     master = settled_master({"A": 100}, s)
     for conn, rem in (("shopee", 97), ("lazada", 95)):
-        p = plan_connection(connection=conn, platform=conn, policy=Policy(), items=[item("A")],
-                            known={"A": known("A", stock=100)}, remote=[remote("A", stock=rem)],
-                            master_stock=master, catalog_skus={"A"})
+        p = plan_connection(
+            connection=conn,
+            platform=conn,
+            policy=Policy(),
+            items=[item("A")],
+            known={"A": known("A", stock=100)},
+            remote=[remote("A", stock=rem)],
+            master_stock=master,
+            catalog_skus={"A"},
+        )
         assert actions(p) == [("A", Action.UPDATE_STOCK, rem, 92)]
 
 
 def test_sales_never_take_master_below_zero():
-    s = settle_stock({"A": 4}, [StockObservation("c1", "A", 4, 0), StockObservation("c2", "A", 4, 0)])
+    s = settle_stock(
+        {"A": 4}, [StockObservation("c1", "A", 4, 0), StockObservation("c2", "A", 4, 0)]
+    )
     assert s["A"].master_after == 0
 
 
@@ -198,23 +236,44 @@ def test_stock_reason_names_platforms():
 
 
 def test_settlement_reason_reaches_the_stock_operation():
-    p = plan_connection(connection="c1", platform="shopee", policy=Policy(), items=[item("A")],
-                        known={"A": known("A")}, remote=[remote("A", stock=7)],
-                        master_stock={"A": 7}, catalog_skus={"A"},
-                        reasons={"A": "sold 3 on shopee"})
+    p = plan_connection(
+        connection="c1",
+        platform="shopee",
+        policy=Policy(),
+        items=[item("A")],
+        known={"A": known("A")},
+        remote=[remote("A", stock=7)],
+        master_stock={"A": 7},
+        catalog_skus={"A"},
+        reasons={"A": "sold 3 on shopee"},
+    )
     assert actions(p) == [] and p.unchanged == 1
-    p = plan_connection(connection="c2", platform="lazada", policy=Policy(), items=[item("A")],
-                        known={"A": known("A")}, remote=[remote("A", stock=10)],
-                        master_stock={"A": 7}, catalog_skus={"A"},
-                        reasons={"A": "sold 3 on shopee"})
+    p = plan_connection(
+        connection="c2",
+        platform="lazada",
+        policy=Policy(),
+        items=[item("A")],
+        known={"A": known("A")},
+        remote=[remote("A", stock=10)],
+        master_stock={"A": 7},
+        catalog_skus={"A"},
+        reasons={"A": "sold 3 on shopee"},
+    )
     assert p.operations[0].reason == "sold 3 on shopee"
 
 
 @pytest.mark.parametrize(
     ("markup", "rounding", "floor", "master", "expected"),
-    [(0, 1000, 0, 45_000, 45_000), (10, 1000, 0, 45_000, 50_000), (10, 1, 0, 45_000, 49_500),
-     (0, 1000, 0, 45_001, 46_000), (0, 500, 0, 45_100, 45_500), (-10, 1000, 0, 45_000, 41_000),
-     (0, 1000, 60_000, 45_000, 60_000), (7.5, 100, 0, 120_000, 129_000)],
+    [
+        (0, 1000, 0, 45_000, 45_000),
+        (10, 1000, 0, 45_000, 50_000),
+        (10, 1, 0, 45_000, 49_500),
+        (0, 1000, 0, 45_001, 46_000),
+        (0, 500, 0, 45_100, 45_500),
+        (-10, 1000, 0, 45_000, 41_000),
+        (0, 1000, 60_000, 45_000, 60_000),
+        (7.5, 100, 0, 120_000, 129_000),
+    ],
 )
 def test_policy_price(markup, rounding, floor, master, expected):
     policy = Policy(price_markup_pct=markup, price_rounding=rounding, price_floor=floor)
@@ -226,8 +285,10 @@ def test_policy_stock_buffer(buffer, master, expected):
     assert Policy(stock_buffer=buffer).stock(master) == expected
 
 
-@pytest.mark.parametrize("kwargs", [{"price_rounding": 0}, {"stock_buffer": -1},
-                                    {"min_stars": 6}, {"price_markup_pct": -101}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"price_rounding": 0}, {"stock_buffer": -1}, {"min_stars": 6}, {"price_markup_pct": -101}],
+)
 def test_policy_rejects_nonsense(kwargs):
     with pytest.raises(ValueError):
         Policy(**kwargs)

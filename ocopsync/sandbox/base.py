@@ -7,6 +7,7 @@ on every emulator. Everything is in memory; a sandbox forgets all when it stops.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import time
@@ -22,6 +23,9 @@ from starlette.routing import BaseRoute, Route
 from ocopsync.sandbox.faults import FaultInjector, Faults, ShopRateLimiter
 
 ITEM_STATUSES = ("live", "unlisted", "pending", "deleted")
+TINY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass
@@ -248,6 +252,10 @@ class SandboxPlatform:
     async def _expire_endpoint(self, request: Request) -> Response:
         self.expire_tokens()
         return JSONResponse({"expired": True})
+
+    async def _image_endpoint(self, request: Request) -> Response:
+        """A product photo hosted on loopback, for platforms that want image bytes."""
+        return Response(TINY_PNG, media_type="image/png")
 
     async def _items_endpoint(self, request: Request) -> Response:
         return JSONResponse(self.snapshot())
