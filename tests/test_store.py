@@ -1,0 +1,98 @@
+"""Locks, tokens and listing rows in a real database (SQLite; PostgreSQL when present)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from ocopsync.connectors.base import Tokens
+from ocopsync.errors import ConfigError, LockedError
+from ocopsync.models import ConnectionLock, Listing, make_engine
+from ocopsync.store import (
+    DbTokenStore,
+    acquire_lock,
+    load_listings,
+    release_lock,
+    save_listings,
+    start_run,
+)
+
+
+def test_one_run_per_connection(engine: Engine) -> None:
+    run_a = start_run(engine, kind="sync", trigger="cron", summary={})
+    run_b = start_run(engine, kind="sync", trigger="cli", summary={})
+    acquire_lock(engine, "qn-shopee", run_a)
+    with pytest.raises(LockedError, match=f"locked by run {run_a}"):
+        acquire_lock(engine, "qn-shopee", run_b)
+    acquire_lock(engine, "qn-lazada", run_b)  # other connections are free
+    release_lock(engine, "qn-shopee", run_a)
+    acquire_lock(engine, "qn-shopee", run_b)
+
+
+def test_a_killed_runs_lock_expires(engine: Engine) -> None:
+    run_a = start_run(engine, kind="sync", trigger="cron", summary={})
+    with Session(engine) as session:
+        session.add(
+            ConnectionLock(
+                connection="c",
+                run_id=run_a,
+                holder="dead:1",
+                expires_at=datetime.now(UTC) - timedelta(minutes=1),
+            )
+        )
+        session.commit()
+    acquire_lock(engine, "c", start_run(engine, kind="sync", trigger="cli", summary={}))
+
+
+def test_tokens_round_trip_and_replace(engine: Engine) -> None:
+    store = DbTokenStore(engine)
+    assert store.load("c") is None
+    expires = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    store.save("c", "shopee", Tokens("at-1", "rt-1", expires, None, {"shop_id": 200001}))
+    store.save("c", "shopee", Tokens("at-2", "rt-2", expires, None, {"shop_id": 200001}))
+    got = store.load("c")
+    assert got is not None
+    assert (got.access_token, got.refresh_token, got.access_expires_at, got.extra) == (
+        "at-2",
+        "rt-2",
+        expires,
+        {"shop_id": 200001},
+    )
+    assert "at-2" not in repr(got) and "rt-2" not in repr(got)
+
+
+def test_saved_listing_rows_update_in_place(engine: Engine) -> None:
+    row = Listing(connection="c", platform="portal", sku="A", remote_id="1", seller_sku="A")
+    save_listings(engine, [row])
+    row.last_stock = 5
+    save_listings(engine, [row])  # the second save updates, never inserts again
+    rows = load_listings(engine, "c")
+    assert list(rows) == ["A"] and rows["A"].last_stock == 5
+
+
+def test_bad_database_url_is_a_config_error() -> None:
+    with pytest.raises(ConfigError):
+        make_engine("notadb://x")
+
+
+@pytest.mark.postgres
+def test_postgres_works_too() -> None:
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        psycopg.connect("host=127.0.0.1 dbname=test user=postgres", connect_timeout=2).close()
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        run_id = start_run(engine, kind="sync", trigger="cli", summary={})
+        acquire_lock(engine, f"pg-{run_id}", run_id)
+        with pytest.raises(LockedError):
+            acquire_lock(engine, f"pg-{run_id}", run_id + 1)
+        release_lock(engine, f"pg-{run_id}", run_id)
+        DbTokenStore(engine).save(f"pg-{run_id}", "lazada", Tokens("a", "r"))
+        assert DbTokenStore(engine).load(f"pg-{run_id}") is not None
+    finally:
+        engine.dispose()
