@@ -77,7 +77,19 @@ def cells(engine: Engine, settings: Settings, *, today: date) -> list[Cell]:
             counts[key][0] += 1
             if sku in listed[platform]:
                 counts[key][1] += 1
-    return [Cell(*key, eligible=e, listed=n) for key, (e, n) in sorted(counts.items())]
+    return [
+        Cell(
+            platform=k[0],
+            province=k[1],
+            district=k[2],
+            stars=k[3],
+            group=k[4],
+            entity=k[5],
+            eligible=e,
+            listed=n,
+        )
+        for k, (e, n) in sorted(counts.items())
+    ]
 
 
 def aggregate(

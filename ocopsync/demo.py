@@ -126,7 +126,11 @@ def run_demo(directory: Path, *, size: int, today: date, as_json: bool = False) 
         stale.unlink(missing_ok=True)
     write_sample_catalog(catalog_path, today=today, size=size)
     sandbox = build_sandbox(list(PLATFORM_MODULES))
-    say = (lambda *_: None) if as_json else render.stdout.print
+
+    def say(text: str) -> None:
+        if not as_json:
+            render.stdout.print(text)
+
     with serve_in_thread(sandbox.app) as root:
         config_path.write_text(demo_config(sandbox, root, database), encoding="utf-8")
         settings = load_settings(config_path)

@@ -1,0 +1,204 @@
+"""Benchmark: N products synced to all six sandboxes in-process, three scenarios.
+
+For each scenario (first sync, no-op resync, 10% of prices and stocks changed) it
+prints wall time, HTTP requests sent against the minimum that the platforms' page and
+batch sizes allow, and the process's peak RSS. A figure-printing script, not a test:
+
+    python benchmarks/bench_sync.py                 # 17,316 products, the national count
+    python benchmarks/bench_sync.py --products 2000 --json
+
+Rate limits are lifted on both sides (connector budget and sandbox quota) so the
+figures measure ocopsync, not a quota; everything runs on one event loop in-process
+through httpx.ASGITransport, so no socket is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from ocopsync.catalog import import_catalog
+from ocopsync.config import ConnectionSettings, Settings
+from ocopsync.connectors.base import ConnectorContext
+from ocopsync.connectors.registry import connector_class
+from ocopsync.demo_data import write_sample_catalog
+from ocopsync.models import Product, make_engine
+from ocopsync.sandbox import PLATFORM_MODULES, Sandbox, build_sandbox
+from ocopsync.store import DbTokenStore
+from ocopsync.sync import Harness, SyncRequest, run
+
+NATIONAL_COUNT = 17_316
+ROOT = "http://bench"
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def settings_for(sandbox: Sandbox, database: str) -> Settings:
+    connections = []
+    for name, emulator in sandbox.platforms.items():
+        emulator.quota.rate = 0  # lift the sandbox quota: measure ocopsync, not the limiter
+        options = {**emulator.connection_options(ROOT), "rate_limit_per_s": 0}
+        connections.append(
+            ConnectionSettings(
+                name=f"bench-{name}",
+                platform=name,
+                base_url=emulator.base_url(ROOT),
+                credentials=emulator.credentials(),
+                options=options,
+            )
+        )
+    return Settings(database_url=database, connections=tuple(connections))
+
+
+async def authorize(settings: Settings, sandbox: Sandbox, store: DbTokenStore) -> None:
+    for conn in settings.connections:
+        code = sandbox[conn.platform].authorization_code()
+        if code is None:
+            continue
+        ctx = ConnectorContext(
+            conn, dict(conn.credentials), token_store=store, transport=sandbox.transport()
+        )
+        connector = connector_class(conn.platform)(ctx)
+        try:
+            await connector.exchange_code(code)
+        finally:
+            await connector.aclose()
+
+
+def minimum_requests(
+    settings: Settings,
+    listed: dict[str, int],
+    creates: dict[str, int],
+    prices: dict[str, int],
+    stocks: dict[str, int],
+) -> dict[str, int]:
+    """Requests the platforms' page and batch sizes make unavoidable, per connection."""
+    out = {}
+    for conn in settings.connections:
+        caps = connector_class(conn.platform).capabilities
+        name = conn.name
+        out[name] = (
+            max(1, math.ceil(listed.get(name, 0) / caps.page_size))
+            + creates.get(name, 0)
+            + math.ceil(prices.get(name, 0) / caps.price_batch)
+            + math.ceil(stocks.get(name, 0) / caps.stock_batch)
+        )
+    return out
+
+
+def counts(result: Any, action: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for plan in result.plans:
+        out[plan.connection] = sum(1 for o in plan.operations if o.action.value == action)
+    return out
+
+
+async def scenario(
+    label: str,
+    engine: Any,
+    settings: Settings,
+    sandbox: Sandbox,
+    listed_before: dict[str, int],
+    today: date,
+) -> dict[str, Any]:
+    harness = Harness(transport=sandbox.transport(), retry_wait_scale=0)
+    started = time.perf_counter()
+    result = await run(engine, settings, SyncRequest(today=today, trigger="bench"), harness)
+    wall = time.perf_counter() - started
+    sent = {c["connection"]: c.get("requests", 0) for c in result.connections}
+    minimum = minimum_requests(
+        settings,
+        listed_before,
+        counts(result, "create"),
+        counts(result, "update_price"),
+        counts(result, "update_stock"),
+    )
+    return {
+        "scenario": label,
+        "status": result.status,
+        "wall_s": round(wall, 2),
+        "applied": result.applied,
+        "failed": result.failed,
+        "skipped": result.skipped,
+        "requests": sum(sent.values()),
+        "minimum_requests": sum(minimum.values()),
+        "per_connection": {n: {"requests": sent.get(n, 0), "minimum": minimum[n]} for n in minimum},
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+    }
+
+
+def change_ten_percent(engine: Any, seed: int = 3) -> int:
+    rng = random.Random(seed)
+    with Session(engine) as session:
+        products = list(session.exec(select(Product)))
+        chosen = rng.sample(products, k=max(1, len(products) // 10))
+        for p in chosen:
+            p.price_vnd += 1000
+            p.stock += 5
+            session.add(p)
+        session.commit()
+    return len(chosen)
+
+
+async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
+    today = date.today()  # noqa: DTZ011 - the sample catalog is built relative to any day
+    with tempfile.TemporaryDirectory() as tmp:
+        catalog = Path(tmp) / "catalog.csv"
+        write_sample_catalog(catalog, today=today, size=args.products)
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        import_catalog(engine, catalog)
+        sandbox = build_sandbox(list(PLATFORM_MODULES))
+        settings = settings_for(sandbox, str(engine.url))
+        await authorize(settings, sandbox, DbTokenStore(engine))
+        empty = {c.name: 0 for c in settings.connections}
+        results = [await scenario("first sync", engine, settings, sandbox, empty, today)]
+        listed = {f"bench-{n}": len(p.shop.visible()) for n, p in sandbox.platforms.items()}
+        results.append(await scenario("no-op resync", engine, settings, sandbox, listed, today))
+        changed = change_ten_percent(engine)
+        result = await scenario(
+            f"10% changed ({changed} products)", engine, settings, sandbox, listed, today
+        )
+        results.append(result)
+        engine.dispose()
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=NATIONAL_COUNT)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args()
+    results = asyncio.run(main_async(args))
+    if args.json:
+        print(json.dumps({"products": args.products, "scenarios": results}, indent=2))
+        return
+    print(f"ocopsync sync benchmark: {args.products} products x 6 sandbox platforms")
+    print(
+        f"{'scenario':<32}{'wall s':>9}{'applied':>9}{'failed':>8}{'requests':>10}"
+        f"{'minimum':>9}{'peak RSS MiB':>14}"
+    )
+    for r in results:
+        print(
+            f"{r['scenario']:<32}{r['wall_s']:>9}{r['applied']:>9}{r['failed']:>8}"
+            f"{r['requests']:>10}{r['minimum_requests']:>9}{r['peak_rss_mib']:>14}"
+        )
+    if any(r["failed"] for r in results):
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
