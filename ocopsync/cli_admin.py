@@ -131,7 +131,20 @@ def connections_list(fmt: FormatOpt = Format.table) -> None:
         render.emit_json(rows)
         return
     render.table(
-        "Connections", list(rows[0]) if rows else ["name"], [list(r.values()) for r in rows]
+        "Connections",
+        ["name", "platform", "entity", "base url", "min ★", "markup %", "buffer"],
+        [
+            (
+                r["name"],
+                r["platform"],
+                r["entity"],
+                r["base_url"],
+                r["min_stars"],
+                r["price_markup_pct"],
+                r["stock_buffer"],
+            )
+            for r in rows
+        ],
     )
 
 

@@ -187,7 +187,6 @@ def print_sync(doc: Mapping[str, Any]) -> None:
             "adopted",
             "orphans",
             "requests",
-            "error",
         ],
         [
             (
@@ -200,14 +199,19 @@ def print_sync(doc: Mapping[str, Any]) -> None:
                 c["adoptions"],
                 c["orphans"],
                 c.get("requests", ""),
-                c["error"],
             )
             for c in doc["connections"]
         ],
     )
     for c in doc["connections"]:
+        if c["error"]:
+            stderr.print(f"{c['connection']}: {c['error']}", highlight=False)
         for e in c.get("errors", [])[:5]:
-            stderr.print(f"  {c['connection']}: {e['action']} {e['sku']}: {e['error']}")
+            stderr.print(
+                f"  {c['connection']}: {e['action']} {e['sku']}: {e['error']}", highlight=False
+            )
+    if doc["failed"]:
+        stderr.print(f"details: ocopsync runs show {doc['run_id']} --status failed")
 
 
 def print_coverage(by: str, rows: Sequence[Mapping[str, Any]]) -> None:
