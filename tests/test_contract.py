@@ -40,7 +40,7 @@ class Rig:
             platform=platform,
             base_url=self.emulator.base_url(ROOT),
             credentials=self.emulator.credentials(),
-            options=self.emulator.connection_options(ROOT),
+            options={**self.emulator.connection_options(ROOT), "rate_limit_per_s": 0},
         )
 
     async def connect(self) -> Connector:

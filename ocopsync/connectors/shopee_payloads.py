@@ -1,0 +1,384 @@
+"""Shopee Open Platform v2 dialect as pure functions: signing, queries, bodies, parsing.
+
+Kept apart from :mod:`ocopsync.connectors.shopee` so that every byte we send and every
+field we read can be unit-tested without HTTP. Facts come from
+``shared/platforms/shopee.md`` (cited as "facts §n").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import urllib.parse
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from ocopsync.connectors.base import (
+    ItemResult,
+    ListingDraft,
+    ListingStatus,
+    RemoteListing,
+    StatusChange,
+    Tokens,
+)
+from ocopsync.errors import (
+    AuthExpiredError,
+    ConnectorError,
+    FatalConfigError,
+    RateLimitedError,
+    RejectedError,
+    TransientError,
+)
+
+PLATFORM = "shopee"
+
+AUTH_PARTNER_PATH = "/api/v2/shop/auth_partner"
+TOKEN_GET_PATH = "/api/v2/auth/token/get"
+TOKEN_REFRESH_PATH = "/api/v2/auth/access_token/get"
+ITEM_LIST_PATH = "/api/v2/product/get_item_list"
+BASE_INFO_PATH = "/api/v2/product/get_item_base_info"
+SEARCH_ITEM_PATH = "/api/v2/product/search_item"
+ADD_ITEM_PATH = "/api/v2/product/add_item"
+UPDATE_PRICE_PATH = "/api/v2/product/update_price"
+UPDATE_STOCK_PATH = "/api/v2/product/update_stock"
+UNLIST_ITEM_PATH = "/api/v2/product/unlist_item"
+UPLOAD_IMAGE_PATH = "/api/v2/media_space/upload_image"
+
+PAGE_SIZE = 100
+BASE_INFO_BATCH = 50
+UNLIST_BATCH = 50
+MAX_IMAGES = 9
+"""Shopee's usual item image limit (get_item_limit.item_image_count_limit; value NF)."""
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+REFRESH_TTL_S = 30 * 24 * 3600
+"""Refresh tokens live 30 days (facts §2.2); the token answers do not say so."""
+LISTED_STATUSES = ("NORMAL", "UNLIST", "REVIEWING", "BANNED")
+STATUS_FROM_REMOTE = {
+    "NORMAL": ListingStatus.LIVE,
+    "UNLIST": ListingStatus.UNLISTED,
+    "REVIEWING": ListingStatus.PENDING,
+    "BANNED": ListingStatus.REJECTED,
+    "SHOPEE_DELETE": ListingStatus.REJECTED,
+}
+
+# Shopee's error code -> what the caller should do (facts §4, §5). Codes may carry a
+# module prefix ("product.error_param"); the lookup uses the part after the last dot.
+ERRORS: dict[str, type[ConnectorError]] = {
+    "error_sign": FatalConfigError,
+    "error_partner_key_expired": FatalConfigError,
+    "invalid_partner_id": FatalConfigError,
+    "error_api_permission": FatalConfigError,
+    "error_auth": FatalConfigError,  # "Invalid access_token." is the exception, see BY_MESSAGE
+    "shop_no_linked": FatalConfigError,
+    "partner_shop_no_link": FatalConfigError,
+    "shop_banned": FatalConfigError,
+    "shop_access_expired": FatalConfigError,
+    "source_ip_undeclared": FatalConfigError,
+    "api_suspended": FatalConfigError,
+    "error_shop": FatalConfigError,
+    "invalid_code": FatalConfigError,
+    "invalid_shop_id": FatalConfigError,
+    "refresh_token_expired": FatalConfigError,
+    "error_shop_refresh_token": FatalConfigError,
+    # The daily call quota resets at 00:00 UTC+8: backing off for seconds cannot help
+    # and only burns more of tomorrow's quota, so this connection stops for the run.
+    "error_limit": FatalConfigError,
+    "invalid_access_token": AuthExpiredError,
+    "invalid_acceess_token": AuthExpiredError,  # sic, facts §4
+    "error_rate_limit": RateLimitedError,
+    "error_system_busy": TransientError,
+    "error_server": TransientError,
+    "error_inner": TransientError,
+    "error_network": TransientError,
+    "error_param": RejectedError,
+    "error_data": RejectedError,
+    "error_item_not_found": RejectedError,
+    "error_item_not_belong_shop": RejectedError,
+    "error_invalid_price": RejectedError,
+    "error_update_price_fail": RejectedError,
+    "error_busi_update_stock_failed": RejectedError,
+    "error_unlist_item_all_failed": RejectedError,
+    "error_busi_cannot_delist_reviewing_or_banned_item": RejectedError,
+    "error_repeated_mtsku": RejectedError,
+    "error_reach_shop_item_limit": RejectedError,
+    "error_name_length_limit": RejectedError,
+    "error_image_num_min": RejectedError,
+}
+# (code, fragment of the lowercased message) -> class, checked before ERRORS.
+BY_MESSAGE: dict[tuple[str, str], type[ConnectorError]] = {
+    ("error_auth", "access_token"): AuthExpiredError,
+    # A stale timestamp means our clock is off: every call would fail the same way.
+    ("error_param", "timestamp"): FatalConfigError,
+}
+
+
+def signature(partner_key: str, base_string: str) -> str:
+    """HMAC-SHA256 of the base string with the partner key, lowercase hex (facts §2.3)."""
+    return hmac.new(partner_key.encode(), base_string.encode(), hashlib.sha256).hexdigest()
+
+
+def base_string(
+    partner_id: str, path: str, timestamp: int, access_token: str = "", shop_id: str = ""
+) -> str:
+    """Public API: partner_id+path+timestamp; Shop API adds access_token+shop_id."""
+    return f"{partner_id}{path}{timestamp}{access_token}{shop_id}"
+
+
+def signed_query(
+    partner_id: str,
+    partner_key: str,
+    path: str,
+    timestamp: int,
+    access_token: str = "",
+    shop_id: str = "",
+) -> list[tuple[str, str]]:
+    """The common query parameters, in the order of the doc's example (facts §2.3)."""
+    params = [("partner_id", partner_id), ("timestamp", str(timestamp))]
+    if access_token:
+        params += [("access_token", access_token), ("shop_id", shop_id)]
+    base = base_string(partner_id, path, timestamp, access_token, shop_id)
+    return [*params, ("sign", signature(partner_key, base))]
+
+
+def error_class(code: str, message: str) -> type[ConnectorError]:
+    short = code.rsplit(".", 1)[-1]
+    lowered = message.lower()
+    for (known, fragment), cls in BY_MESSAGE.items():
+        if short == known and fragment in lowered:
+            return cls
+    # Unknown codes are refusals, not retried: a retry loop on a code we do not know
+    # would only repeat the refusal.
+    return ERRORS.get(short, RejectedError)
+
+
+def unwrap(response: httpx.Response) -> dict[str, Any]:
+    """The JSON payload of a Shopee answer, or the mapped error it carries.
+
+    Like the SDKs, we branch on the JSON ``error`` field, not on the HTTP status
+    (facts §4); 429 and 5xx never get here (PlatformHttp.send maps them).
+    """
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        cls: type[ConnectorError] = (
+            FatalConfigError if response.status_code >= 400 else TransientError
+        )
+        raise cls(
+            f"answer is not a JSON object (HTTP {response.status_code}); is base_url right?",
+            platform=PLATFORM,
+            code=str(response.status_code),
+        )
+    code = str(payload.get("error") or "")
+    if code:
+        message = str(payload.get("message") or code)
+        raise error_class(code, message)(message, platform=PLATFORM, code=code)
+    if response.status_code >= 400:
+        raise FatalConfigError(
+            f"HTTP {response.status_code} without a Shopee error code",
+            platform=PLATFORM,
+            code=str(response.status_code),
+        )
+    return payload
+
+
+def response_of(payload: Mapping[str, Any]) -> dict[str, Any]:
+    inner = payload.get("response")
+    return inner if isinstance(inner, dict) else {}
+
+
+# -- listing ------------------------------------------------------------------------
+def item_list_query(offset: int, page_size: int = PAGE_SIZE) -> list[tuple[str, str]]:
+    query = [("offset", str(offset)), ("page_size", str(page_size))]
+    return query + [("item_status", s) for s in LISTED_STATUSES]
+
+
+def base_info_query(item_ids: Iterable[str]) -> list[tuple[str, str]]:
+    # Arrays go as repeated keys (facts §2.3).
+    return [("item_id_list", i) for i in item_ids]
+
+
+def search_query(sku: str, offset: str = "") -> list[tuple[str, str]]:
+    query = [("page_size", str(PAGE_SIZE)), ("item_sku", sku)]
+    if offset:
+        query.append(("offset", offset))
+    return query + [("item_status", s) for s in LISTED_STATUSES]
+
+
+def parse_item_page(resp: Mapping[str, Any]) -> tuple[list[str], bool, int]:
+    """Item ids of one get_item_list page, whether there is another, and its offset."""
+    ids = [str(i["item_id"]) for i in resp.get("item") or [] if "item_id" in i]
+    return ids, bool(resp.get("has_next_page")), int(resp.get("next_offset") or 0)
+
+
+def parse_listing(item: Mapping[str, Any]) -> RemoteListing | None:
+    """One get_item_base_info item, or None for an item the seller deleted.
+
+    Price is ``original_price`` and stock the sum of ``seller_stock``: the fields we
+    write, so a promotion price or reserved stock is not mistaken for drift.
+    """
+    raw_status = str(item.get("item_status") or "")
+    if raw_status == "SELLER_DELETE":
+        return None
+    prices = item.get("price_info") or []
+    price = round(float(prices[0].get("original_price") or 0)) if prices else 0
+    stock_info = item.get("stock_info_v2") or {}
+    seller = stock_info.get("seller_stock")
+    if seller:
+        stock = sum(int(s.get("stock") or 0) for s in seller)
+    else:
+        stock = int((stock_info.get("summary_info") or {}).get("total_available_stock") or 0)
+    return RemoteListing(
+        remote_id=str(item["item_id"]),
+        seller_sku=str(item.get("item_sku") or ""),
+        name=str(item.get("item_name") or ""),
+        price=price,
+        stock=stock,
+        # An unknown status counts as listed-not-live, so we never list twice.
+        status=STATUS_FROM_REMOTE.get(raw_status, ListingStatus.PENDING),
+    )
+
+
+def parse_base_info(resp: Mapping[str, Any]) -> list[RemoteListing]:
+    listings = (parse_listing(item) for item in resp.get("item_list") or [])
+    return [listing for listing in listings if listing is not None]
+
+
+# -- creating -----------------------------------------------------------------------
+def missing_for_create(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
+    """What add_item needs (facts §3) that the draft and options do not give."""
+    missing: list[str] = []
+    category = (options.get("category_map") or {}).get(draft.group)
+    if category is None:
+        missing.append(f"no category for group {draft.group!r} in options.category_map")
+    elif not str(category).isdigit():
+        missing.append(f"options.category_map[{draft.group!r}] must be a Shopee category id")
+    if not options.get("logistic_ids"):
+        missing.append("no logistics channel: set options.logistic_ids (get_channel_list ids)")
+    if not images_to_upload(draft, options) and not options.get("placeholder_image_id"):
+        missing.append(
+            "no images: Shopee requires at least one image (image URLs on a host of "
+            "options.image_hosts, or options.placeholder_image_id)"
+        )
+    for url in draft.image_urls[:MAX_IMAGES]:
+        if not url.startswith(("http://", "https://")):
+            missing.append(f"image {url!r} is not an http(s) URL")
+    if not (draft.weight_g or options.get("default_weight_g")):
+        missing.append("no weight: Shopee requires the package weight (options.default_weight_g)")
+    if not draft.description.strip():
+        missing.append("no description: Shopee requires one")
+    return missing
+
+
+def images_to_upload(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
+    """The image URLs we may download and upload: all, or those on ``options.image_hosts``."""
+    hosts = options.get("image_hosts")
+    urls = list(draft.image_urls)
+    if hosts is not None:
+        allowed = {str(h).lower() for h in hosts}
+        urls = [u for u in urls if (urllib.parse.urlsplit(u).hostname or "") in allowed]
+    return urls[:MAX_IMAGES]
+
+
+def add_item_body(
+    draft: ListingDraft, options: Mapping[str, Any], image_ids: Sequence[str]
+) -> dict[str, Any]:
+    weight_g = draft.weight_g or int(options["default_weight_g"])
+    return {
+        "item_name": draft.name,
+        "description": draft.description,
+        "item_sku": draft.sku,
+        "original_price": draft.price,  # VND: whole numbers only (facts §3)
+        "seller_stock": [{"stock": draft.stock}],
+        "weight": round(weight_g / 1000, 3),  # kg
+        "category_id": int(options["category_map"][draft.group]),
+        "image": {"image_id_list": list(image_ids)},
+        "logistic_info": [
+            {"logistic_id": int(lid), "enabled": True} for lid in options["logistic_ids"]
+        ],
+        "condition": "NEW",
+        "item_status": "NORMAL",
+    }
+
+
+def image_id_of(resp: Mapping[str, Any]) -> str:
+    image_id = (resp.get("image_info") or {}).get("image_id")
+    if not image_id:
+        raise TransientError("upload_image answered without an image_id", platform=PLATFORM)
+    return str(image_id)
+
+
+def item_id_of(resp: Mapping[str, Any]) -> str:
+    item_id = resp.get("item_id")
+    if not item_id:
+        raise TransientError("add_item answered without an item_id", platform=PLATFORM)
+    return str(item_id)
+
+
+# -- updates ------------------------------------------------------------------------
+def price_body(item_id: int, price: int) -> dict[str, Any]:
+    # One item per call; model_id 0 is the item itself when it has no variants.
+    return {"item_id": item_id, "price_list": [{"model_id": 0, "original_price": price}]}
+
+
+def stock_body(item_id: int, stock: int) -> dict[str, Any]:
+    return {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": stock}]}]}
+
+
+def model_failure(resp: Mapping[str, Any], endpoint: str) -> ConnectorError | None:
+    """The refusal of model 0 from an update_price/update_stock failure_list, if any."""
+    for failure in resp.get("failure_list") or []:
+        if int(failure.get("model_id") or 0) == 0:
+            reason = str(failure.get("failed_reason") or f"{endpoint} failed")
+            return RejectedError(reason, platform=PLATFORM, code="failure_list")
+    return None
+
+
+def unlist_body(changes: Sequence[StatusChange]) -> dict[str, Any]:
+    return {
+        "item_list": [
+            {"item_id": int(c.remote_id), "unlist": c.status is ListingStatus.UNLISTED}
+            for c in changes
+        ]
+    }
+
+
+def unlist_results(changes: Sequence[StatusChange], resp: Mapping[str, Any]) -> list[ItemResult]:
+    done = {str(s.get("item_id")) for s in resp.get("success_list") or []}
+    failed = {
+        str(f.get("item_id")): str(f.get("failed_reason") or "refused")
+        for f in resp.get("failure_list") or []
+    }
+    results = []
+    for change in changes:
+        error: ConnectorError | None = None
+        if change.remote_id in failed:
+            error = RejectedError(failed[change.remote_id], platform=PLATFORM, code="failure_list")
+        elif change.remote_id not in done:
+            error = TransientError("unlist_item answer left this item out", platform=PLATFORM)
+        results.append(ItemResult(change.sku, change.remote_id, error))
+    return results
+
+
+# -- tokens -------------------------------------------------------------------------
+def token_body(partner_id: str, shop_id: str, **fields: str) -> dict[str, Any]:
+    return {**fields, "partner_id": int(partner_id), "shop_id": int(shop_id)}
+
+
+def tokens_from(payload: Mapping[str, Any], now: float, shop_id: str) -> Tokens:
+    """Tokens from a token/get or access_token/get answer (fields at top level, facts §2.2)."""
+    access = str(payload.get("access_token") or "")
+    if not access:
+        raise TransientError("token answer without an access_token", platform=PLATFORM)
+    expire_in = float(payload.get("expire_in") or 0)
+    return Tokens(
+        access_token=access,
+        refresh_token=str(payload.get("refresh_token") or ""),
+        access_expires_at=datetime.fromtimestamp(now + expire_in, UTC),
+        refresh_expires_at=datetime.fromtimestamp(now + REFRESH_TTL_S, UTC),
+        extra={"shop_id": shop_id},
+    )

@@ -1,0 +1,299 @@
+"""Pure pieces of the Shopee emulator: envelopes, item rendering, validation, multipart.
+
+Kept apart from :mod:`ocopsync.sandbox.shopee` (routes and gateway checks) so the app
+module stays readable. Nothing here imports the connector: the sandbox re-derives the
+dialect from ``shared/platforms/shopee.md`` on its own, so a bug in one cannot hide
+behind the same bug in the other.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.responses import JSONResponse
+
+from ocopsync.sandbox.base import SandboxItem
+
+MAX_PAGE_SIZE = 100
+MAX_IDS = 50
+MAX_MODELS = 50
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+TIMESTAMP_WINDOW_S = 300
+ITEM_STATUSES = ("NORMAL", "BANNED", "UNLIST", "REVIEWING", "SELLER_DELETE", "SHOPEE_DELETE")
+STATUS_OUT = {
+    "live": "NORMAL",
+    "unlisted": "UNLIST",
+    "pending": "REVIEWING",
+    "deleted": "SELLER_DELETE",
+}
+CATEGORY_MAP = {
+    "food": 100629,
+    "beverage": 100860,
+    "herbal": 101011,
+    "textile": 100348,
+    "handicraft": 101186,
+}
+LOGISTIC_IDS = (50011, 50021)
+PLACEHOLDER_IMAGE_ID = "vn-11134207-sandbox-placeholder"
+RATE_LIMIT_MESSAGE = "Too many requests. You have reached the rate limit. Please try again later."
+# Our choice (facts §4: HTTP status NF): 403 for sign/auth/partner errors, 429 for the
+# rate limit, 500 for server faults, 400 for every other error.
+HTTP_STATUS = {
+    "error_sign": 403,
+    "error_auth": 403,
+    "invalid_acceess_token": 403,
+    "invalid_partner_id": 403,
+    "invalid_code": 403,
+    "error_rate_limit": 429,
+    "error_server": 500,
+}
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+Problem = tuple[str, str]
+"""(error code, message) as Shopee writes them."""
+
+
+def request_id() -> str:
+    return secrets.token_hex(16)
+
+
+def envelope(response: Mapping[str, Any], warning: str = "") -> JSONResponse:
+    """A success in the common envelope (facts §4)."""
+    return JSONResponse(
+        {
+            "request_id": request_id(),
+            "error": "",
+            "message": "",
+            "warning": warning,
+            "response": dict(response),
+        }
+    )
+
+
+def top_level(fields: Mapping[str, Any]) -> JSONResponse:
+    """A success of the auth endpoints, whose fields are not wrapped (facts §2.2)."""
+    return JSONResponse({"request_id": request_id(), "error": "", "message": "", **fields})
+
+
+def error(code: str, message: str, **response: Any) -> JSONResponse:
+    body: dict[str, Any] = {"request_id": request_id(), "error": code, "message": message}
+    if response:
+        body["response"] = response
+    return JSONResponse(body, status_code=HTTP_STATUS.get(code, 400))
+
+
+def param_error(detail: str) -> Problem:
+    return ("error_param", f"Wrong parameters, detail: {detail}.")
+
+
+def list_param(query: QueryParams, key: str) -> list[str]:
+    """An array query param sent as repeated keys, a comma list or ``[a,b]`` (facts §2.3)."""
+    values: list[str] = []
+    for raw in query.getlist(key):
+        values += [v.strip().strip("\"'") for v in raw.strip().strip("[]").split(",")]
+    return [v for v in values if v]
+
+
+def whole(value: Any) -> int | None:
+    """A JSON number as an int when it is whole, else None (text is not a number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def query_int(value: str | None) -> int | None:
+    """A query parameter as an int, or None when absent or not a whole number."""
+    text = (value or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def model_value(entry: Mapping[str, Any], key: str) -> tuple[int | None, str]:
+    """The new price or stock one model entry carries, or None and Shopee's reason."""
+    if whole(entry.get("model_id")) != 0:
+        return None, "Wrong model_id."
+    if key == "price_list":
+        price = whole(entry.get("original_price"))
+        if price is None or price <= 0:
+            return None, "Price of VN region must be a positive integer."
+        return price, ""
+    stock = total_stock(entry.get("seller_stock"))
+    if stock is None:
+        return None, "seller_stock must be a list of {stock >= 0}."
+    return stock, ""
+
+
+def status_of(item: SandboxItem) -> str:
+    """Shopee's status of an item; ``data["item_status"]`` lets tests ban an item."""
+    return str(item.data.get("item_status") or STATUS_OUT.get(item.status, "NORMAL"))
+
+
+def image_url(image_id: str) -> str:
+    return f"https://cf.shopee.vn/file/{image_id}"
+
+
+def render_item(item: SandboxItem) -> dict[str, Any]:
+    """get_item_base_info's shape, with defaults for items seeded without details."""
+    data = item.data
+    image_ids = list(data.get("image_ids") or [PLACEHOLDER_IMAGE_ID])
+    return {
+        "item_id": int(item.remote_id),
+        "category_id": data.get("category_id", CATEGORY_MAP["food"]),
+        "item_name": item.name,
+        "description": data.get("description", ""),
+        "item_sku": item.sku,
+        "create_time": int(data.get("create_time", item.updated_at)),
+        "update_time": int(item.updated_at),
+        "price_info": [
+            {"currency": "VND", "original_price": item.price, "current_price": item.price}
+        ],
+        "stock_info_v2": {
+            "summary_info": {"total_reserved_stock": 0, "total_available_stock": item.stock},
+            "seller_stock": [{"stock": item.stock}],
+        },
+        "image": {"image_id_list": image_ids, "image_url_list": [image_url(i) for i in image_ids]},
+        "weight": str(data.get("weight", "0.5")),
+        "logistic_info": data.get(
+            "logistic_info", [{"logistic_id": LOGISTIC_IDS[0], "enabled": True}]
+        ),
+        "item_status": status_of(item),
+        "has_model": False,
+        "condition": "NEW",
+    }
+
+
+def item_list_page(items: list[SandboxItem], offset: int, size: int) -> dict[str, Any]:
+    page = items[offset : offset + size]
+    return {
+        "item": [
+            {
+                "item_id": int(i.remote_id),
+                "item_status": status_of(i),
+                "update_time": int(i.updated_at),
+            }
+            for i in page
+        ],
+        "total_count": len(items),
+        "has_next_page": offset + size < len(items),
+        "next_offset": offset + len(page),
+    }
+
+
+def search_page(matches: list[SandboxItem], offset: int, size: int) -> dict[str, Any]:
+    """search_item's answer; ``next_offset`` is an opaque string, empty after the last page."""
+    more = offset + size < len(matches)
+    return {
+        "item_id_list": [int(i.remote_id) for i in matches[offset : offset + size]],
+        "total_count": len(matches),
+        "next_offset": str(offset + size) if more else "",
+    }
+
+
+def unlist_problem(item: SandboxItem | None, unlist: Any) -> str:
+    """Why one unlist_item entry fails ("" when it can be applied)."""
+    if item is None:
+        return "item not found"
+    if not isinstance(unlist, bool):
+        return "unlist must be true or false"
+    if status_of(item) not in ("NORMAL", "UNLIST"):
+        return "Can not delist reviewing or banned item."
+    return ""
+
+
+def add_item_problem(body: Mapping[str, Any], images: set[str]) -> Problem | None:
+    """Why add_item refuses ``body`` (required fields per facts §3), or None."""
+    for field in ("item_name", "description"):
+        if not isinstance(body.get(field), str) or not body[field].strip():
+            return param_error(f"{field} is required")
+    price = body.get("original_price")
+    if isinstance(price, bool) or not isinstance(price, int | float) or price <= 0:
+        return ("error_invalid_price", "original_price must be a positive number.")
+    if whole(price) is None:
+        return ("error_invalid_price", "Price of VN region must be an integer.")
+    weight = body.get("weight")
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        return param_error("weight (kg) must be a positive number")
+    if whole(body.get("category_id")) not in CATEGORY_MAP.values():
+        return param_error("category_id must be a leaf category")
+    image_ids = (body.get("image") or {}).get("image_id_list")
+    if not isinstance(image_ids, list) or not image_ids:
+        return ("error_image_num_min", "At least one image is required.")
+    if any(i not in images for i in image_ids):
+        return param_error("image_id_list holds an id that was not uploaded")
+    return logistics_problem(body.get("logistic_info")) or stock_problem(body)
+
+
+def logistics_problem(logistics: Any) -> Problem | None:
+    if not isinstance(logistics, list) or not logistics:
+        return param_error("logistic_info is required")
+    enabled = False
+    for channel in logistics:
+        if not isinstance(channel, dict) or whole(channel.get("logistic_id")) not in LOGISTIC_IDS:
+            return param_error("logistic_id is not a channel of this shop")
+        enabled = enabled or channel.get("enabled") is True
+    return None if enabled else param_error("at least one logistics channel must be enabled")
+
+
+def stock_problem(body: Mapping[str, Any]) -> Problem | None:
+    if body.get("item_status", "NORMAL") not in ("NORMAL", "UNLIST"):
+        return param_error("item_status must be NORMAL or UNLIST")
+    if not isinstance(body.get("item_sku", ""), str):
+        return param_error("item_sku must be a string")
+    stocks = body.get("seller_stock")
+    if stocks not in (None, []) and total_stock(stocks) is None:
+        return param_error("seller_stock must be a list of {stock >= 0}")
+    return None
+
+
+def total_stock(entries: Any) -> int | None:
+    """The sum of ``[{stock}]`` entries, or None when one is not a whole number >= 0."""
+    if not isinstance(entries, list) or not entries:
+        return None
+    total = 0
+    for entry in entries:
+        stock = whole(entry.get("stock")) if isinstance(entry, dict) else None
+        if stock is None or stock < 0:
+            return None
+        total += stock
+    return total
+
+
+def multipart_fields(content_type: str, body: bytes) -> dict[str, bytes]:
+    """Fields of a multipart/form-data body (no extra dependency for one upload route)."""
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not content_type.startswith("multipart/form-data") or not match:
+        return {}
+    fields: dict[str, bytes] = {}
+    for part in body.split(b"--" + match.group(1).encode()):
+        if part.startswith(b"--"):
+            break
+        part = part.removeprefix(b"\r\n").removesuffix(b"\r\n")
+        head, sep, content = part.partition(b"\r\n\r\n")
+        name = re.search(rb'name="([^"]*)"', head)
+        if sep and name:
+            fields[name.group(1).decode()] = content
+    return fields
+
+
+def image_problem(fields: Mapping[str, bytes]) -> Problem | None:
+    image = fields.get("image")
+    if not image:
+        return param_error("image is required")
+    if len(image) > MAX_IMAGE_BYTES:
+        return param_error("image is larger than 10.0 MB")
+    if not image.startswith(IMAGE_MAGIC):
+        return param_error("image format must be JPG, JPEG or PNG")
+    if fields.get("scene", b"normal") not in (b"normal", b"desc"):
+        return param_error("scene must be normal or desc")
+    return None
