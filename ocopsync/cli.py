@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -139,6 +140,8 @@ def main_options(
 ) -> None:
     state.config = config
     state.debug = debug
+    # httpx logs every URL at INFO, and some platforms (Shopee) carry tokens in the query.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 # -- init and demo ----------------------------------------------------------------------
