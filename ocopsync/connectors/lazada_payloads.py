@@ -1,0 +1,416 @@
+"""Lazada Open Platform (LazOP) dialect as pure functions: signing, payloads, parsing, errors.
+
+Nothing here does I/O, so every rule of the dialect is testable without HTTP; the
+connector (:mod:`ocopsync.connectors.lazada`) only sequences requests. Section
+numbers (§) refer to ``shared/platforms/lazada.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from xml.sax.saxutils import escape
+
+from ocopsync.connectors.base import (
+    ItemResult,
+    ListingDraft,
+    ListingStatus,
+    PriceUpdate,
+    RemoteListing,
+    StockUpdate,
+    Tokens,
+)
+from ocopsync.errors import (
+    AuthExpiredError,
+    ConnectorError,
+    FatalConfigError,
+    RateLimitedError,
+    RejectedError,
+    TransientError,
+)
+
+PLATFORM = "lazada"
+DEFAULT_AUTH_URL = "https://auth.lazada.com/rest"
+SIGN_METHOD = "sha256"
+MAX_OFFSET = 10000
+"""GetProducts refuses a larger ``offset`` (§3); past it we slide a ``create_after`` window."""
+MAX_IMAGES = 8
+LAZADA_IMAGE_HOST = ".slatic.net"
+"""Lazada's image CDN (§3 examples): URLs there need no migration."""
+DEFAULT_PACKAGE_CM = (20, 15, 10)
+
+# fmt: off
+_REJECTED_CODES = (
+    "5", "14", "17", "19", "30", "36", "70", "201", "204", "E204", "207", "208",
+    "301", "302", "303", "304", "500", "501", "503", "4104", "4105", "4118", "4126",
+    "4134", "4135", "4171", "4193", "E0001", "E0002", "E0003", "E0004",
+    "EDIT_ITEM_NOT_BELONG_SELLER",
+)
+# fmt: on
+# One table: the platform's code -> what the caller should do (§4). Codes not listed
+# fall back on the envelope's ``type`` (ISV: our data, anything else: the platform).
+ERROR_BY_CODE: dict[str, type[ConnectorError]] = {
+    "IncompleteSignature": FatalConfigError,
+    "MissingParameter": FatalConfigError,
+    "InvalidAppKey": FatalConfigError,
+    "InvalidApiPath": FatalConfigError,
+    "IllegalTimestamp": FatalConfigError,
+    "InvalidCode": FatalConfigError,
+    "IllegalRefreshToken": FatalConfigError,
+    "AUTH_TYPE_UNSUPPORTED": FatalConfigError,
+    "SellerNotVerified": FatalConfigError,
+    "IllegalAccessToken": AuthExpiredError,
+    "ApiCallLimit": RateLimitedError,
+    "901": RateLimitedError,
+    "HOT_KEY_BLOCK_EXCEPTION": RateLimitedError,
+    "ServiceTimeout": TransientError,
+    "6": TransientError,
+    "E0006": TransientError,
+    "513": TransientError,
+    "998": TransientError,
+    "1000": TransientError,
+    **dict.fromkeys(_REJECTED_CODES, RejectedError),
+}
+_BAN = re.compile(r"ban will last (\d+(?:\.\d+)?) second", re.IGNORECASE)
+
+
+# -- signing (§2.3) ------------------------------------------------------------------
+
+
+def sign(api_path: str, params: Mapping[str, str], app_secret: str) -> str:
+    """HMAC-SHA256 over the API path then every ``name+value`` sorted by name, upper hex."""
+    text = api_path + "".join(f"{k}{params[k]}" for k in sorted(params) if k != "sign")
+    digest = hmac.new(app_secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return digest.upper()
+
+
+def signed_params(
+    api_path: str,
+    business: Mapping[str, str],
+    *,
+    app_key: str,
+    app_secret: str,
+    timestamp_ms: int,
+    access_token: str | None = None,
+) -> dict[str, str]:
+    """System plus business parameters with their ``sign``, ready for a query or a form."""
+    params = {
+        **business,
+        "app_key": app_key,
+        "timestamp": str(timestamp_ms),
+        "sign_method": SIGN_METHOD,
+    }
+    if access_token is not None:
+        params["access_token"] = access_token
+    params["sign"] = sign(api_path, params, app_secret)
+    return params
+
+
+def authorization_url(auth_url: str, app_key: str, redirect_url: str) -> str:
+    """The seller's consent page (§2.1) on the host that serves ``auth_url``."""
+    base = auth_url.rstrip("/")
+    base = base.removesuffix("/rest")
+    query = urlencode(
+        {
+            "response_type": "code",
+            "force_auth": "true",
+            "redirect_uri": redirect_url,
+            "client_id": app_key,
+        }
+    )
+    return f"{base}/oauth/authorize?{query}"
+
+
+# -- envelopes and errors (§4) --------------------------------------------------------
+
+
+def ban_seconds(message: str) -> float | None:
+    match = _BAN.search(message)
+    return float(match.group(1)) if match else None
+
+
+def error_from_body(body: Mapping[str, Any]) -> ConnectorError:
+    """Map an error envelope to our tree, keeping Lazada's code and message."""
+    code = str(body.get("code", ""))
+    message = str(body.get("message") or code or "error")
+    details = [str(d.get("message")) for d in body.get("detail") or [] if isinstance(d, dict)]
+    if details:
+        message = f"{message}: {'; '.join(details[:5])}"
+    cls = ERROR_BY_CODE.get(code)
+    if cls is None:
+        cls = RejectedError if body.get("type") == "ISV" else TransientError
+    if cls is RateLimitedError:
+        # 901's docs say "retry in the next second"; ApiCallLimit names its ban (§5).
+        wait = ban_seconds(message) or 1.0
+        return RateLimitedError(message, platform=PLATFORM, code=code, retry_after=wait)
+    return cls(message, platform=PLATFORM, code=code)
+
+
+def tokens_from_body(body: Mapping[str, Any], now: float) -> Tokens:
+    """Tokens from /auth/token/create or /refresh (fields at the top level, §2.2)."""
+    access = str(body.get("access_token") or "")
+    if not access:
+        raise FatalConfigError("token answer carried no access_token", platform=PLATFORM)
+    expires_in = float(body.get("expires_in") or 0)
+    refresh_in = float(body.get("refresh_expires_in") or 0)
+    info = body.get("country_user_info") or body.get("country_user_info_list") or [{}]
+    first = info[0] if isinstance(info, list) and info and isinstance(info[0], dict) else {}
+    extra = {
+        "country": str(body.get("country") or ""),
+        "account": str(body.get("account") or ""),
+        "seller_id": str(first.get("seller_id") or ""),
+    }
+    return Tokens(
+        access_token=access,
+        refresh_token=str(body.get("refresh_token") or ""),
+        access_expires_at=_at(now + expires_in) if expires_in > 0 else None,
+        # refresh_expires_in == 0 means the token cannot be refreshed (§2.2)
+        refresh_expires_at=_at(now + refresh_in) if refresh_in > 0 else None,
+        extra={k: v for k, v in extra.items() if v},
+    )
+
+
+def _at(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, UTC)
+
+
+# -- listings (§3 GetProducts) ---------------------------------------------------------
+
+
+def make_remote_id(item_id: object, sku_id: object) -> str:
+    """``<item_id>:<sku_id>``: updates need both ids (SellerSku is no edit key, §6)."""
+    return f"{item_id}:{sku_id}" if sku_id not in (None, "") else str(item_id)
+
+
+def split_remote_id(remote_id: str) -> tuple[str, str]:
+    item_id, _, sku_id = remote_id.partition(":")
+    return item_id, sku_id
+
+
+def listing_status(product_status: str, sku_status: str) -> ListingStatus | None:
+    """None for deleted products, which are not listings any more."""
+    product = product_status.strip().lower()
+    if product == "deleted" or sku_status.lower() == "deleted":
+        return None
+    if product.startswith("pending"):
+        return ListingStatus.PENDING
+    if product in ("suspended", "rejected"):
+        return ListingStatus.REJECTED
+    if product == "active" and sku_status.lower() != "inactive":
+        return ListingStatus.LIVE
+    return ListingStatus.UNLISTED
+
+
+def listings_of(product: Mapping[str, Any]) -> list[RemoteListing]:
+    """One listing per SKU of a GetProducts product."""
+    attributes = product.get("attributes") or {}
+    name = str(attributes.get("name") or "")
+    listings = []
+    for sku in product.get("skus") or []:
+        status = listing_status(str(product.get("status") or ""), str(sku.get("Status") or ""))
+        if status is None:
+            continue
+        listings.append(
+            RemoteListing(
+                remote_id=make_remote_id(product.get("item_id"), sku.get("SkuId")),
+                seller_sku=str(sku.get("SellerSku") or ""),
+                name=name,
+                price=round(float(sku.get("price") or 0)),
+                stock=int(sku.get("quantity") or 0),
+                status=status,
+            )
+        )
+    return listings
+
+
+def iso_second(epoch_s: int) -> str:
+    """ISO 8601 as GetProducts' date filters show it (``2018-01-01T00:00:00+0800``)."""
+    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+@dataclass
+class ProductScroll:
+    """Offset paging that slides a ``create_after`` window past the offset cap (§3).
+
+    GetProducts answers at most offset 10000. Products come in creation order (our
+    reading; the order is NF), so when the cap is near we restart at ``create_after``
+    = the creation second of the last product seen, skipping the products of that
+    second we already have: no page is fetched twice.
+    """
+
+    page_size: int
+    create_after: int | None = None
+    offset: int = 0
+    tail_second: int | None = field(default=None, repr=False)
+    tail_count: int = field(default=0, repr=False)
+
+    def params(self) -> dict[str, str]:
+        params = {"filter": "all", "limit": str(self.page_size), "offset": str(self.offset)}
+        if self.create_after is not None:
+            params["create_after"] = iso_second(self.create_after)
+        return params
+
+    def advance(self, products: Sequence[Mapping[str, Any]], total: int) -> bool:
+        """Move past ``products``; False when the shop has no more."""
+        for product in products:
+            second = int(product.get("created_time") or 0) // 1000
+            if second == self.tail_second:
+                self.tail_count += 1
+            else:
+                self.tail_second, self.tail_count = second, 1
+        following = self.offset + len(products)
+        if len(products) < self.page_size or following >= total:
+            return False
+        if following <= MAX_OFFSET:
+            self.offset = following
+            return True
+        if self.tail_second is None or self.tail_count > MAX_OFFSET:
+            raise RejectedError(
+                f"more than {MAX_OFFSET} products share one creation second: "
+                "GetProducts cannot page past them",
+                platform=PLATFORM,
+                code="14",
+            )
+        self.create_after, self.offset = self.tail_second, self.tail_count
+        return True
+
+
+# -- create (§3 CreateProduct, MigrateImage) ------------------------------------------
+
+
+def needs_migration(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return not host.endswith(LAZADA_IMAGE_HOST)
+
+
+def migrate_payload(url: str) -> str:
+    # MigrateImage is not among the APIs that take JSON payloads (§1), so XML.
+    return f"<Request><Image><Url>{escape(url)}</Url></Image></Request>"
+
+
+def migrated_url(data: Mapping[str, Any]) -> str:
+    url = str((data.get("image") or {}).get("url") or "")
+    if not url:
+        raise TransientError("image migration answered no URL", platform=PLATFORM)
+    return url
+
+
+def weight_kg(grams: int) -> str:
+    return f"{grams / 1000:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+def create_payload(
+    draft: ListingDraft,
+    *,
+    category_id: str,
+    images: Iterable[str],
+    weight_g: int,
+    package_cm: Sequence[int] = DEFAULT_PACKAGE_CM,
+) -> str:
+    length, width, height = (str(v) for v in package_cm)
+    product = {
+        "PrimaryCategory": category_id,
+        "Images": {"Image": list(images)},
+        "Attributes": {
+            "name": draft.name,
+            "description": draft.description or draft.name,
+            "brand": "No Brand",
+        },
+        "Skus": {
+            "Sku": [
+                {
+                    "SellerSku": draft.sku,
+                    "quantity": str(draft.stock),
+                    "price": str(draft.price),
+                    "package_weight": weight_kg(weight_g),
+                    "package_length": length,
+                    "package_width": width,
+                    "package_height": height,
+                    "package_content": f"1 x {draft.name}",
+                }
+            ]
+        },
+    }
+    return _json({"Request": {"Product": product}})
+
+
+def created_remote_id(data: Mapping[str, Any], sku: str) -> str:
+    item_id = data.get("item_id")
+    if item_id in (None, ""):
+        raise TransientError("create answered no item_id", platform=PLATFORM)
+    for entry in data.get("sku_list") or []:
+        if str(entry.get("seller_sku")) == sku:
+            return make_remote_id(item_id, entry.get("sku_id"))
+    return str(item_id)
+
+
+# -- price, stock, status (§3 UpdatePriceQuantity, DeactivateProduct, UpdateProduct) ---
+
+
+def _sku_key(remote_id: str, sku: str) -> dict[str, str]:
+    item_id, sku_id = split_remote_id(remote_id)
+    key = {"ItemId": item_id, "SellerSku": sku}
+    if sku_id:
+        key["SkuId"] = sku_id
+    return key
+
+
+def price_payload(updates: Sequence[PriceUpdate]) -> str:
+    skus = [{**_sku_key(u.remote_id, u.sku), "Price": str(u.price)} for u in updates]
+    return _json({"Request": {"Product": {"Skus": {"Sku": skus}}}})
+
+
+def stock_payload(updates: Sequence[StockUpdate]) -> str:
+    skus = [{**_sku_key(u.remote_id, u.sku), "Quantity": str(u.stock)} for u in updates]
+    return _json({"Request": {"Product": {"Skus": {"Sku": skus}}}})
+
+
+def batch_results(
+    updates: Sequence[PriceUpdate] | Sequence[StockUpdate], body: Mapping[str, Any]
+) -> list[ItemResult]:
+    """One result per update from a ``code "0"`` or ``"501"`` answer.
+
+    A 501 lists the failed SKUs in ``detail`` as ``{field, seller_sku, message}`` (our
+    reading; the item shape is NF, §4); the SKUs it does not list were applied.
+    """
+    if str(body.get("code")) == "0":
+        return [ItemResult(u.sku, u.remote_id) for u in updates]
+    code = str(body.get("code", ""))
+    failed = {str(d.get("seller_sku")): d for d in body.get("detail") or [] if isinstance(d, dict)}
+    if not failed.keys() & {u.sku for u in updates}:
+        whole = error_from_body(body)
+        return [ItemResult(u.sku, u.remote_id, whole) for u in updates]
+    results = []
+    for u in updates:
+        entry = failed.get(u.sku)
+        error = None
+        if entry is not None:
+            message = f"{entry.get('field', '')}: {entry.get('message', 'refused')}".lstrip(": ")
+            error = RejectedError(message, platform=PLATFORM, code=code)
+        results.append(ItemResult(u.sku, u.remote_id, error))
+    return results
+
+
+def deactivate_body(remote_id: str) -> str:
+    item_id, sku_id = split_remote_id(remote_id)
+    skus = f"<Skus><SkuId>{escape(sku_id)}</SkuId></Skus>" if sku_id else ""
+    return f"<Request><Product><ItemId>{escape(item_id)}</ItemId>{skus}</Product></Request>"
+
+
+def relist_payload(remote_id: str, sku: str) -> str:
+    """UpdateProduct setting the SKU ``Status`` to active (our choice; no activate API, §3)."""
+    item_id, sku_id = split_remote_id(remote_id)
+    entry = {"SellerSku": sku, "Status": "active", **({"SkuId": sku_id} if sku_id else {})}
+    product = {"ItemId": item_id, "Attributes": {}, "Skus": {"Sku": [entry]}}
+    return _json({"Request": {"Product": product}})
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

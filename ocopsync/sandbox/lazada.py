@@ -1,0 +1,308 @@
+"""Emulator of Lazada Open Platform: the API gateway, the auth server, the consent page.
+
+Mirrors the platform's two hosts under one prefix: ``/lazada/rest`` is the API gateway
+(``api.lazada.vn/rest``), ``/lazada/auth/rest`` the token server (``auth.lazada.com/rest``)
+and ``/lazada/auth/oauth/authorize`` the seller's consent page, which answers at once
+with a 302 to ``redirect_uri?code=<code>`` so a person can walk through onboarding.
+
+Like the gateway it checks, in order: the API path, ``app_key`` (``InvalidAppKey``), the
+system parameters (``MissingParameter``), the HMAC-SHA256 ``sign`` recomputed from every
+query and form parameter (``IncompleteSignature``), the ``timestamp`` within 7200 s
+(``IllegalTimestamp``), the access token (``IllegalAccessToken``) and the seller's quota
+(``ApiCallLimit``, "this ban will last 1 seconds"). Errors are HTTP 200 with the error
+envelope, as SDK test doubles answer. The catalog rules are in :mod:`.lazada_state`.
+
+Sandbox credentials (each overridable by ``OCOPSYNC_SANDBOX_LAZADA_<KEY>``): app key
+``100002``, app secret ``sandbox-lazada-secret``, authorization code
+``sandbox-lazada-code``. Unlike a real code (30 minutes, single use), the sandbox's
+fixed code can be exchanged any number of times. Access tokens live 7 days (an app in
+"Test" status) unless ``Faults.token_ttl_s``; refresh tokens 30 days, a lifetime that
+refreshing does not reset; a refresh token is single use. Uploads (multipart) are not
+emulated: images come in through ``/image/migrate``. Ids handed out by :meth:`seed` and
+:meth:`snapshot` are the ones the connector keeps, ``<item_id>:<sku_id>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ocopsync.sandbox.base import IssuedToken, SandboxPlatform, TokenIssuer, sandbox_credential
+from ocopsync.sandbox.faults import ConnectionDropped, Fault
+from ocopsync.sandbox.lazada_state import SKU_ID_BASE, LazadaCatalog, LazadaError
+
+ACCESS_TTL_S = 7 * 24 * 3600
+REFRESH_TTL_S = 30 * 24 * 3600
+TIMESTAMP_WINDOW_S = 7200
+SELLER = {"seller_id": "200100001", "user_id": "300100001", "short_code": "VN1SBXOCOP"}
+ACCOUNT = "sandbox.seller@ocop.vn"
+CATEGORY_MAP = {
+    "food": 10000339,
+    "beverage": 10000342,
+    "herbal": 10000366,
+    "textile": 10000467,
+    "handicraft": 10000544,
+}
+
+Api = Callable[[LazadaCatalog, dict[str, str]], dict[str, Any]]
+
+
+def _required(params: dict[str, str], name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise LazadaError(
+            "MissingParameter",
+            f'The input parameter "{name}" that is mandatory for processing this request '
+            "is not supplied",
+        )
+    return value
+
+
+def _item_get(catalog: LazadaCatalog, params: dict[str, str]) -> dict[str, Any]:
+    item = catalog.shop.get(_required(params, "item_id"))
+    if item is None:
+        raise LazadaError("208", "Item not exist")
+    return catalog.render(item)
+
+
+SELLER_APIS: dict[str, Api] = {
+    "/products/get": lambda c, p: c.list_products(p),
+    "/product/item/get": _item_get,
+    "/product/create": lambda c, p: c.create(_required(p, "payload")),
+    "/product/update": lambda c, p: c.update(_required(p, "payload")),
+    "/product/price_quantity/update": lambda c, p: c.update_price_quantity(_required(p, "payload")),
+    "/product/deactivate": lambda c, p: c.deactivate(_required(p, "apiRequestBody")),
+    "/image/migrate": lambda c, p: c.migrate_image(_required(p, "payload")),
+}
+AUTH_APIS = ("/auth/token/create", "/auth/token/refresh")
+
+
+async def read_params(request: Request) -> dict[str, str]:
+    """Every query and form parameter, as the gateway signs them (§2.3)."""
+    params = dict(request.query_params)
+    if request.method != "POST":
+        return params
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        raise LazadaError("5", "Invalid Request Format: the sandbox takes no file uploads")
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LazadaError("5", "Invalid Request Format: body is not UTF-8") from exc
+    if kind == "application/json":
+        try:
+            body = json.loads(text or "{}")
+        except ValueError as exc:
+            raise LazadaError("5", "Invalid Request Format: body is not JSON") from exc
+        if not isinstance(body, dict):
+            raise LazadaError("5", "Invalid Request Format: body must be a JSON object")
+        params.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()})
+    elif text:
+        params.update(parse_qsl(text, keep_blank_values=True))
+    return params
+
+
+def expected_signs(api: str, params: dict[str, str], secret: str) -> set[str]:
+    """The sign computed the SDK way (every param) and the Java/C# way (non-empty ones)."""
+    names = sorted(k for k in params if k != "sign")
+    texts = {
+        api + "".join(k + params[k] for k in names),
+        api + "".join(k + params[k] for k in names if params[k] != ""),
+    }
+    return {
+        hmac.new(secret.encode(), t.encode(), hashlib.sha256).hexdigest().upper() for t in texts
+    }
+
+
+def request_time(value: str) -> float | None:
+    """Epoch seconds of ``timestamp``: epoch milliseconds or ISO 8601 (§2.3)."""
+    if value.isdigit():
+        return int(value) / 1000
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+class LazadaSandbox(SandboxPlatform):
+    name = "lazada"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app_key = sandbox_credential("lazada", "app_key", "100002")
+        self.app_secret = sandbox_credential("lazada", "app_secret", "sandbox-lazada-secret")
+        self.code = sandbox_credential("lazada", "authorization_code", "sandbox-lazada-code")
+        self.issuer = TokenIssuer(self.clock, ACCESS_TTL_S, REFRESH_TTL_S, "lzd")
+        self.catalog = LazadaCatalog(self.shop, self.clock)
+
+    # -- what the rest of ocopsync asks of a sandbox -------------------------------------
+    def credentials(self) -> dict[str, str]:
+        return {"app_key": self.app_key, "app_secret": self.app_secret}
+
+    def authorization_code(self) -> str:
+        return self.code
+
+    def base_url(self, root: str) -> str:
+        return f"{root.rstrip('/')}/lazada/rest"
+
+    def connection_options(self, root: str) -> dict[str, Any]:
+        return {
+            "auth_url": f"{root.rstrip('/')}/lazada/auth/rest",
+            "category_map": dict(CATEGORY_MAP),
+            "default_weight_g": 500,
+        }
+
+    def expire_tokens(self) -> None:
+        self.issuer.expire_all()
+
+    def remote_id(self, item_id: str) -> str:
+        """The id ocopsync keeps for a listing: ``<item_id>:<sku_id>`` (see the connector)."""
+        return f"{item_id}:{SKU_ID_BASE + int(item_id)}"
+
+    def seed(self, sku: str, name: str, price: int, stock: int, *, live: bool = True) -> str:
+        return self.remote_id(super().seed(sku, name, price, stock, live=live))
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        items = super().snapshot()
+        for item in items.values():
+            item["remote_id"] = self.remote_id(item["remote_id"])
+        return items
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/rest/{api:path}", self._seller_api, methods=["GET", "POST"]),
+            Route("/auth/rest/{api:path}", self._auth_api, methods=["GET", "POST"]),
+            Route("/auth/oauth/authorize", self._authorize, methods=["GET"]),
+        ]
+
+    # -- the gateway ---------------------------------------------------------------------
+    async def _seller_api(self, request: Request) -> Response:
+        return await self._gateway(request, seller=True)
+
+    async def _auth_api(self, request: Request) -> Response:
+        return await self._gateway(request, seller=False)
+
+    async def _gateway(self, request: Request, *, seller: bool) -> Response:
+        self.requests += 1
+        request_id = f"sandbox-{self.requests:010d}"
+        await self.faults.delay()
+        fault = self.faults.draw()
+        if fault is Fault.DROP:
+            raise ConnectionDropped()
+        try:
+            if fault is Fault.ERROR:
+                raise LazadaError(
+                    "ServiceTimeout", "The service timed out, please try again", kind="ISP"
+                )
+            api = "/" + request.path_params["api"]
+            if api not in (SELLER_APIS if seller else AUTH_APIS):
+                raise LazadaError("InvalidApiPath", "The specified API path is invalid")
+            params = await read_params(request)
+            self._verify(api, params)
+            shop = self._seller_of(params) if seller else self.app_key
+            if fault is Fault.RATE_LIMIT or not self.quota.allow(shop):
+                raise LazadaError(
+                    "ApiCallLimit",
+                    "Api access frequency exceeds the limit. this ban will last 1 seconds",
+                )
+            if seller:
+                data = SELLER_APIS[api](self.catalog, params)
+                return JSONResponse({"code": "0", "data": data, "request_id": request_id})
+            return JSONResponse({**self._token_api(api, params), "request_id": request_id})
+        except LazadaError as exc:
+            return JSONResponse(exc.body(request_id))
+
+    def _verify(self, api: str, params: dict[str, str]) -> None:
+        if _required(params, "app_key") != self.app_key:
+            raise LazadaError("InvalidAppKey", "The specified App Key is invalid")
+        for name in ("timestamp", "sign_method", "sign"):
+            _required(params, name)
+        signs = expected_signs(api, params, self.app_secret)
+        given = params["sign"].upper()
+        if params["sign_method"].lower() != "sha256" or not any(
+            hmac.compare_digest(given, s) for s in signs
+        ):
+            raise LazadaError(
+                "IncompleteSignature", "The request signature does not conform to lazada standards"
+            )
+        sent = request_time(params["timestamp"])
+        if sent is None or abs(self.clock() - sent) > TIMESTAMP_WINDOW_S:
+            raise LazadaError(
+                "IllegalTimestamp",
+                f"The timestamp is invalid or more than {TIMESTAMP_WINDOW_S} s away from UTC",
+            )
+
+    def _seller_of(self, params: dict[str, str]) -> str:
+        token = _required(params, "access_token")
+        if self.issuer.check(token) != "ok":
+            raise LazadaError(
+                "IllegalAccessToken", "The specified access token is invalid or expired"
+            )
+        return self.issuer.subject_of(token) or self.app_key
+
+    # -- the token server ----------------------------------------------------------------
+    def _access_ttl(self) -> float:
+        ttl = self.faults.faults.token_ttl_s
+        return ttl if ttl is not None else ACCESS_TTL_S
+
+    def _token_api(self, api: str, params: dict[str, str]) -> dict[str, Any]:
+        if api == "/auth/token/create":
+            if _required(params, "code") != self.code:
+                raise LazadaError("InvalidCode", "Invalid authorization code")
+            return self._token_body(self.issuer.issue(SELLER["seller_id"], self._access_ttl()))
+        renewed = self.issuer.refresh(
+            _required(params, "refresh_token"), self._access_ttl(), rotate_refresh_expiry=False
+        )
+        if renewed is None:
+            raise LazadaError(
+                "IllegalRefreshToken", "The specified refresh token is invalid or expired"
+            )
+        return self._token_body(renewed)
+
+    def _token_body(self, token: IssuedToken) -> dict[str, Any]:
+        now = self.clock()
+        return {
+            "access_token": token.access_token,
+            "refresh_token": token.refresh_token,
+            "expires_in": max(0, int(token.access_expires_at - now)),
+            "refresh_expires_in": max(0, int(token.refresh_expires_at - now)),
+            "country": "vn",
+            "account_platform": "seller_center",
+            "account": ACCOUNT,
+            "account_id": SELLER["user_id"],
+            "country_user_info": [{"country": "vn", **SELLER}],
+            "code": "0",
+        }
+
+    async def _authorize(self, request: Request) -> Response:
+        query = request.query_params
+        redirect = query.get("redirect_uri", "")
+        if query.get("response_type") != "code" or query.get("client_id") != self.app_key:
+            return JSONResponse(
+                {
+                    "error": "invalid_request",
+                    "message": "response_type=code and client_id=<app_key>",
+                },
+                status_code=400,
+            )
+        if not redirect.startswith(("http://", "https://")):
+            return JSONResponse(
+                {"error": "invalid_request", "message": "redirect_uri must be an http(s) URL"},
+                status_code=400,
+            )
+        answer = {"code": self.code, **({"state": query["state"]} if "state" in query else {})}
+        joiner = "&" if "?" in redirect else "?"
+        return RedirectResponse(f"{redirect}{joiner}{urlencode(answer)}", status_code=302)
+
+
+SANDBOX = LazadaSandbox
