@@ -1,0 +1,381 @@
+"""Connector for Sendo (Sendo Open API, ``https://open.sendo.vn``), per shared/platforms/sendo.md.
+
+The dialect (facts §2-§4):
+
+- no OAuth and no signing: ``POST /login {"shop_key", "secret_key"}`` (keys from the
+  Seller Center, "Kết nối API") answers ``result.token`` and ``result.expires`` (8 h);
+  every other call sends ``Authorization: bearer <token>``. There is no refresh token:
+  the token is saved in the token store and reused (by the next run or cron job too)
+  until 5 minutes before it expires, and on expiry we log in again;
+- ``POST /api/partner/product/search {page_size <= 50, status, token}`` -> ``result.data[]``
+  and a cursor ``result.next_token`` (empty at the end);
+- ``GET /api/partner/product?sku=`` -> one product;
+- ``POST /api/partner/product`` with ``id: 0`` creates -> ``result`` = the new id;
+- ``PUT /api/partner/product/config/variant-price`` with a JSON array of
+  ``{product_id, is_config_variant, price | stock_quantity | stock_availability}`` ->
+  ``result.error_list[]`` (empty: every item succeeded);
+- every answer is the envelope ``{result, success, error: {message, details,
+  error_details: [{property_name, message, value, code}]}, status_code}``.
+
+Options (``[connections.options]``):
+
+- ``rate_limit_per_s``: overrides the default 10 requests/s;
+- ``category_map``: OCOP group -> Sendo level-4 category id (``cat_4_id``);
+- ``default_weight_g``: package weight for products with no ``weight_g``.
+
+Our choices where the docs are silent (the sandbox emulates exactly these):
+
+- errors: the HTTP status equals the envelope's ``status_code``; ``error_details[0].code``
+  is one of ``invalid_credentials`` (401 at /login), ``token_expired`` (401, message
+  "Token is expired") / ``token_invalid`` (401, missing or unknown bearer; both mean: log
+  in again, once), ``validation`` (400), ``product_not_found`` (404),
+  ``sku_duplicate`` (409), ``product_locked`` (400: status 1, 4 or 5), ``rate_limited``
+  (HTTP 429 with ``Retry-After``), ``system_busy`` (503); mapped in one table,
+  :data:`~ocopsync.connectors.sendo_payloads.ERRORS`;
+- ``error_list`` items are ``{"product_id": int, "code": str, "error": message}``;
+- a variant-price array holds at most 50 items (price, stock and status batches: 50);
+- unlist and relist: no endpoint is documented, so unlisting sets
+  ``stock_availability=false`` through variant-price (stock kept, so sales still
+  reconcile) and relisting sets it true; relisting a listing known to have no stock
+  sends nothing (Sendo cannot make it available), its next stock above zero re-opens it;
+- status enum 0 draft, 1 pending, 2 selling, 3 rejected, 4 cancelled, 5/6 deleted
+  (skipped). A selling product that is unavailable with stock left reads as unlisted;
+  unavailable with no stock is sold out and reads as live (Sendo forces availability off
+  at zero stock, so the two cannot be told apart);
+- the availability rule: a stock update sends ``stock_availability=false`` at zero stock,
+  ``true`` only to re-open a listing this connector saw merely sold out, and nothing
+  otherwise, so a stock update never re-enables an unlisted listing
+  (:func:`~ocopsync.connectors.sendo_payloads.stock_change`);
+- ``weight`` is in grams; the plain-text description is escaped into HTML paragraphs
+  and padded with the OCOP certification line to Sendo's 100-character minimum;
+  picture URLs are sent as they are (Sendo has no upload endpoint);
+- ``result.expires`` is ISO 8601; without an offset it is Vietnam time (UTC+7);
+- the login limit (5/s, documented per IP) is enforced per ``shop_key``; the search cursor
+  expires after an hour (a listing that outlives it fails and is simply run again);
+- a create retried after an ambiguous failure that then meets ``sku_duplicate`` adopts
+  the product our first attempt made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from ocopsync.connectors.base import (
+    Capabilities,
+    ConnectorContext,
+    CredentialStatus,
+    ItemResult,
+    ListingDraft,
+    ListingStatus,
+    PriceUpdate,
+    RemoteListing,
+    StatusChange,
+    StockUpdate,
+    Tokens,
+    chunked,
+)
+from ocopsync.connectors.http import PlatformHttp
+from ocopsync.connectors.sendo_payloads import (
+    BATCH_SIZE,
+    PAGE_SIZE,
+    PLATFORM,
+    Availability,
+    create_body,
+    item_errors,
+    missing_for_create,
+    parse_expires,
+    parse_product,
+    product_id,
+    search_body,
+    status_change,
+    stock_change,
+    unwrap,
+    variant_price_item,
+)
+from ocopsync.errors import ConnectorError, FatalConfigError, RejectedError, TransientError
+
+LOGIN = "/login"
+SEARCH = "/api/partner/product/search"
+PRODUCT = "/api/partner/product"
+VARIANT_PRICE = "/api/partner/product/config/variant-price"
+RENEW_BEFORE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class _Op:
+    """One item of a variant-price batch: ``fields`` None means no request is needed."""
+
+    sku: str
+    remote_id: str
+    fields: dict[str, Any] | None
+    after: Availability | None = None
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+class SendoConnector:
+    platform: ClassVar[str] = PLATFORM
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        page_size=PAGE_SIZE,
+        price_batch=BATCH_SIZE,
+        stock_batch=BATCH_SIZE,
+        status_batch=BATCH_SIZE,
+        rate_limit_per_s=10.0,
+    )
+
+    def __init__(self, ctx: ConnectorContext) -> None:
+        shop_key = ctx.credentials.get("shop_key", "")
+        secret_key = ctx.credentials.get("secret_key", "")
+        if not shop_key or not secret_key:
+            raise FatalConfigError(
+                "credentials.shop_key and credentials.secret_key are required "
+                "(Sendo Seller Center, Kết nối API)",
+                platform=PLATFORM,
+            )
+        self.ctx = ctx
+        self.options = ctx.settings.options
+        self._keys = {"shop_key": shop_key, "secret_key": secret_key}
+        rate = float(self.options.get("rate_limit_per_s", self.capabilities.rate_limit_per_s))
+        self.http = PlatformHttp(ctx, platform=PLATFORM, rate_limit_per_s=rate)
+        self._tokens: Tokens | None = None
+        self._loaded = False
+        self._login_lock = asyncio.Lock()
+        self._known: dict[str, Availability] = {}
+
+    async def __aenter__(self) -> SendoConnector:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # -- the bearer token ----------------------------------------------------------------
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.http.now(), tz=UTC)
+
+    def _usable(self, tokens: Tokens | None) -> bool:
+        if tokens is None or not tokens.access_token:
+            return False
+        expires = tokens.access_expires_at
+        if expires is None:
+            return True
+        if expires.tzinfo is None:  # stores such as SQLite hand back naive UTC
+            expires = expires.replace(tzinfo=UTC)
+        return expires - self._now() > RENEW_BEFORE
+
+    def _current(self) -> str:
+        return self._tokens.access_token if self._tokens else ""
+
+    async def _token(self) -> str:
+        if not self._loaded:
+            self._tokens = self.ctx.token_store.load(self.ctx.settings.name)
+            self._loaded = True
+        if not self._usable(self._tokens):
+            await self._relogin(stale=self._current())
+        return self._current()
+
+    async def _relogin(self, stale: str | None) -> None:
+        """Log in again unless another task already replaced ``stale`` (None: always)."""
+        async with self._login_lock:
+            if stale is not None and self._current() != stale and self._usable(self._tokens):
+                return
+            self._tokens = await self._login()
+            self.ctx.token_store.save(self.ctx.settings.name, PLATFORM, self._tokens)
+
+    async def _login(self) -> Tokens:
+        async def attempt() -> Tokens:
+            response = await self.http.send("POST", LOGIN, json=self._keys)
+            result = unwrap(response.status_code, _body(response), login=True)
+            token = result.get("token") if isinstance(result, dict) else None
+            if not isinstance(token, str) or not token:
+                raise TransientError("login answered without a token", platform=PLATFORM)
+            expires = parse_expires(result.get("expires"), self._now())
+            return Tokens(access_token=token, access_expires_at=expires)
+
+        return await self.http.call(attempt)
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        on_attempt: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        used = await self._token()
+
+        async def attempt() -> Any:
+            nonlocal used
+            used = self._current()
+            if on_attempt:
+                on_attempt()
+            headers = {"Authorization": f"bearer {used}"}
+            response = await self.http.send(method, url, headers=headers, **kwargs)
+            return unwrap(response.status_code, _body(response))
+
+        async def refresh() -> None:
+            await self._relogin(stale=used)
+
+        return await self.http.call_authed(attempt, refresh)
+
+    # -- reading -------------------------------------------------------------------------
+    def _observe(self, listing: RemoteListing, row: dict[str, Any]) -> None:
+        available = bool(row.get("stock_availability"))
+        self._known[listing.remote_id] = Availability.observed(listing.stock, available)
+
+    async def list_listings(self) -> AsyncIterator[RemoteListing]:
+        cursor = ""
+        while True:
+            result = await self._request("POST", SEARCH, json=search_body(cursor))
+            result = result if isinstance(result, dict) else {}
+            rows = result.get("data") or []
+            for row in rows:
+                listing = parse_product(row) if isinstance(row, dict) else None
+                if listing is not None:
+                    self._observe(listing, row)
+                    yield listing
+            cursor = str(result.get("next_token") or "")
+            if not cursor or not rows:
+                return
+
+    async def find_by_sku(self, sku: str) -> RemoteListing | None:
+        try:
+            result = await self._request("GET", PRODUCT, params={"sku": sku})
+        except RejectedError as exc:
+            if exc.code == "product_not_found":
+                return None
+            raise
+        if not isinstance(result, dict) or not result:
+            return None
+        listing = parse_product(result)
+        if listing is not None:
+            self._observe(listing, result)
+        return listing
+
+    # -- writing -------------------------------------------------------------------------
+    def missing_for_create(self, draft: ListingDraft) -> list[str]:
+        return missing_for_create(draft, self.options)
+
+    async def create_listing(self, draft: ListingDraft) -> str:
+        missing = self.missing_for_create(draft)
+        if missing:
+            raise RejectedError("; ".join(missing), platform=PLATFORM, code="missing_data")
+        attempts = 0
+
+        def count() -> None:
+            nonlocal attempts
+            attempts += 1
+
+        try:
+            result = await self._request(
+                "POST", PRODUCT, on_attempt=count, json=create_body(draft, self.options)
+            )
+        except RejectedError as exc:
+            # An earlier attempt may have created it before the answer was lost.
+            if exc.code == "sku_duplicate" and attempts > 1:
+                adopted = await self.find_by_sku(draft.sku)
+                if adopted is not None:
+                    return adopted.remote_id
+            raise
+        new_id = result.get("id") if isinstance(result, dict) else result
+        if new_id in (None, "", 0):
+            raise TransientError("create answered without a product id", platform=PLATFORM)
+        remote_id = str(new_id)
+        stock = max(0, draft.stock)
+        self._known[remote_id] = Availability(stock, stock > 0, False)
+        return remote_id
+
+    async def _apply(self, ops: Sequence[_Op]) -> list[ItemResult]:
+        """Send ``ops`` through variant-price in batches; one result per op, in order."""
+        results: dict[int, ItemResult] = {}
+        to_send: list[tuple[int, _Op, dict[str, Any]]] = []
+        for i, op in enumerate(ops):
+            pid = product_id(op.remote_id)
+            if pid is None:
+                error = RejectedError(
+                    f"{op.remote_id!r} is not a Sendo product id",
+                    platform=PLATFORM,
+                    code="product_not_found",
+                )
+                results[i] = ItemResult(op.sku, op.remote_id, error)
+            elif op.fields is None:
+                self._remember(op)
+                results[i] = ItemResult(op.sku, op.remote_id)
+            else:
+                to_send.append((i, op, variant_price_item(pid, **op.fields)))
+        for chunk in chunked(to_send, BATCH_SIZE):
+            whole: ConnectorError | None = None
+            errors: dict[str, ConnectorError] = {}
+            try:
+                result = await self._request("PUT", VARIANT_PRICE, json=[b for _, _, b in chunk])
+                errors = item_errors(result)
+            except RejectedError as exc:
+                whole = exc
+            for i, op, body in chunk:
+                refused = whole or errors.get(str(body["product_id"]))
+                if refused is None:
+                    self._remember(op)
+                results[i] = ItemResult(op.sku, op.remote_id, refused)
+        return [results[i] for i in range(len(ops))]
+
+    def _remember(self, op: _Op) -> None:
+        if op.after is not None:
+            self._known[op.remote_id] = op.after
+        else:
+            self._known.pop(op.remote_id, None)
+
+    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
+        ops = []
+        for u in updates:
+            known = self._known.get(u.remote_id)
+            ops.append(_Op(u.sku, u.remote_id, {"price": u.price}, known))
+        return await self._apply(ops)
+
+    async def update_stocks(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
+        ops = []
+        for u in updates:
+            fields, after = stock_change(self._known.get(u.remote_id), u.stock)
+            ops.append(_Op(u.sku, u.remote_id, fields, after))
+        return await self._apply(ops)
+
+    async def set_status(self, changes: Sequence[StatusChange]) -> list[ItemResult]:
+        results: dict[int, ItemResult] = {}
+        ops: list[tuple[int, _Op]] = []
+        for i, c in enumerate(changes):
+            if c.status not in (ListingStatus.LIVE, ListingStatus.UNLISTED):
+                error = RejectedError(
+                    f"cannot set status {c.status.value!r}", platform=PLATFORM, code="validation"
+                )
+                results[i] = ItemResult(c.sku, c.remote_id, error)
+                continue
+            fields, after = status_change(self._known.get(c.remote_id), c.status)
+            ops.append((i, _Op(c.sku, c.remote_id, fields, after)))
+        for (i, _), result in zip(ops, await self._apply([op for _, op in ops]), strict=True):
+            results[i] = result
+        return [results[i] for i in range(len(changes))]
+
+    async def check(self) -> CredentialStatus:
+        """Log in with the keys (the cheapest call that proves them) and keep the token."""
+        try:
+            await self._relogin(stale=None)
+        except FatalConfigError as exc:
+            return CredentialStatus(False, exc.message)
+        expires = self._tokens.access_expires_at if self._tokens else None
+        return CredentialStatus(
+            True,
+            "shop_key and secret_key accepted; the bearer token lasts 8 hours and is "
+            "renewed by logging in again (Sendo has no refresh token)",
+            access_expires_at=expires,
+        )

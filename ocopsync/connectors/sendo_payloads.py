@@ -1,0 +1,326 @@
+"""Sendo Open API dialect as pure functions: envelopes, errors, product JSON, batches.
+
+Kept apart from :mod:`ocopsync.connectors.sendo` so request building and response
+parsing are tested without HTTP. The dialect and the choices made where Sendo's
+documentation is silent are described in that module's docstring.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from ocopsync.connectors.base import ListingDraft, ListingStatus, RemoteListing
+from ocopsync.errors import (
+    AuthExpiredError,
+    ConnectorError,
+    FatalConfigError,
+    RateLimitedError,
+    RejectedError,
+    TransientError,
+)
+
+PLATFORM = "sendo"
+PAGE_SIZE = 50
+BATCH_SIZE = 50
+TOKEN_LIFETIME = timedelta(hours=8)
+VN_TZ = timezone(timedelta(hours=7))
+DESCRIPTION_MIN = 100
+DESCRIPTION_MAX = 100_000
+
+# error_details[].code (our choice: Sendo documents no codes) -> what the caller should do.
+ERRORS: dict[str, type[ConnectorError]] = {
+    "invalid_credentials": FatalConfigError,
+    "permission_denied": FatalConfigError,
+    "token_expired": AuthExpiredError,
+    "token_invalid": AuthExpiredError,
+    "validation": RejectedError,
+    "sku_duplicate": RejectedError,
+    "product_not_found": RejectedError,
+    "product_locked": RejectedError,
+    "category_not_found": RejectedError,
+    "rate_limited": RateLimitedError,
+    "system_busy": TransientError,
+}
+# When an answer carries no code we know, its status_code decides.
+ERRORS_BY_STATUS: dict[int, type[ConnectorError]] = {
+    400: RejectedError,
+    401: AuthExpiredError,
+    403: FatalConfigError,
+    404: RejectedError,
+    409: RejectedError,
+    422: RejectedError,
+    429: RateLimitedError,
+}
+
+# Product status enum (facts §3: 1 pending, 4 cancelled, 5 deleted; 0/2/3/6 from a
+# third-party config). Selling (2) is further split by stock_availability.
+STATUS_DRAFT, STATUS_PENDING, STATUS_SELLING, STATUS_REJECTED, STATUS_CANCELLED = 0, 1, 2, 3, 4
+DELETED_STATUSES = frozenset({5, 6})
+STATUS_FROM_REMOTE = {
+    STATUS_DRAFT: ListingStatus.UNLISTED,
+    STATUS_PENDING: ListingStatus.PENDING,
+    STATUS_REJECTED: ListingStatus.REJECTED,
+    STATUS_CANCELLED: ListingStatus.UNLISTED,
+}
+
+OCOP_LINE = "Sản phẩm đạt chứng nhận OCOP (Chương trình Mỗi xã một sản phẩm) {stars} sao{where}."
+
+
+def error_from(status_code: int, body: Any, *, login: bool = False) -> ConnectorError:
+    """The error a failed Sendo answer means; a 401 at /login means the keys are wrong."""
+    error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    details = error.get("error_details")
+    first = details[0] if isinstance(details, list) and details else {}
+    code = str(first.get("code") or "") if isinstance(first, dict) else ""
+    message = str(error.get("message") or error.get("details") or f"HTTP {status_code}")
+    envelope_status = body.get("status_code") if isinstance(body, dict) else None
+    status = envelope_status if isinstance(envelope_status, int) else status_code
+    if login and status in (401, 403):
+        cls: type[ConnectorError] = FatalConfigError
+    elif status == 404 and not isinstance(body, dict):
+        # No envelope at all: the path does not exist, so base_url is wrong.
+        return FatalConfigError(
+            "HTTP 404 without a Sendo envelope: check the connection's base_url",
+            platform=PLATFORM,
+            code="404",
+        )
+    else:
+        cls = ERRORS.get(code) or ERRORS_BY_STATUS.get(status, TransientError)
+    return cls(message, platform=PLATFORM, code=code or str(status))
+
+
+def unwrap(status_code: int, body: Any, *, login: bool = False) -> Any:
+    """The ``result`` of a successful envelope; raise the mapped error otherwise."""
+    if 200 <= status_code < 300 and isinstance(body, dict) and body.get("success") is True:
+        return body.get("result")
+    raise error_from(status_code, body, login=login)
+
+
+def parse_expires(value: Any, now: datetime) -> datetime:
+    """When a login token expires, in UTC; a naive time is Vietnam time (UTC+7)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return now + TOKEN_LIFETIME
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=VN_TZ)
+        return when.astimezone(UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    return now + TOKEN_LIFETIME
+
+
+def listing_status(status: int, available: bool, stock: int) -> ListingStatus | None:
+    """Our status for a product; None for a deleted one.
+
+    A selling product that is unavailable with units in stock was unlisted by us; one
+    with no stock is sold out (Sendo forces availability off at zero stock) and stays live.
+    """
+    if status in DELETED_STATUSES:
+        return None
+    if status == STATUS_SELLING:
+        return ListingStatus.UNLISTED if not available and stock > 0 else ListingStatus.LIVE
+    return STATUS_FROM_REMOTE.get(status, ListingStatus.UNLISTED)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_product(item: Mapping[str, Any]) -> RemoteListing | None:
+    """A RemoteListing from a search row or a product detail; None when deleted."""
+    stock = _int(item.get("stock_quantity"))
+    status = listing_status(
+        _int(item.get("status", item.get("product_status")), STATUS_SELLING),
+        bool(item.get("stock_availability")),
+        stock,
+    )
+    if status is None:
+        return None
+    return RemoteListing(
+        remote_id=str(item.get("id", "")),
+        seller_sku=str(item.get("sku") or item.get("store_sku") or ""),
+        name=str(item.get("name") or ""),
+        price=_int(item.get("price")),
+        stock=stock,
+        status=status,
+    )
+
+
+def search_body(cursor: str) -> dict[str, Any]:
+    # With a cursor Sendo ignores page_size and filters (facts §3), but sending them is harmless.
+    return {"page_size": PAGE_SIZE, "status": None, "token": cursor}
+
+
+def _escaped_within(text: str, room: int) -> str:
+    """``text`` HTML-escaped, cut (before escaping, so no entity is split) to ``room`` chars."""
+    escaped = html.escape(text)
+    while len(escaped) > room:
+        text = text[: min(len(text) - 1, len(text) * room // len(escaped))]
+        escaped = html.escape(text)
+    return escaped
+
+
+def description_html(draft: ListingDraft) -> str:
+    """Sendo's raw-HTML description (100..100,000 chars) from our plain-text one.
+
+    The text is escaped into paragraphs (so it never carries tags or ``<img>``); a
+    short one gets the OCOP certification line, then blank paragraphs, up to 100 chars.
+    """
+    head = f"<h2>{_escaped_within(draft.name, 1000)}</h2>"
+    where = f", {draft.province}" if draft.province else ""
+    tail = f"<p>{html.escape(OCOP_LINE.format(stars=draft.stars, where=where))}</p>"
+    parts = [head]
+    room = DESCRIPTION_MAX - len(head) - len(tail)
+    for line in (s.strip() for s in draft.description.splitlines()):
+        if not line or room <= len("<p></p>"):
+            continue
+        text = _escaped_within(line, room - len("<p></p>"))
+        if not text:
+            break
+        parts.append(f"<p>{text}</p>")
+        room -= len(text) + len("<p></p>")
+    result = "".join(parts)
+    if len(result) < DESCRIPTION_MIN:
+        result += tail
+    while len(result) < DESCRIPTION_MIN:
+        result += "<p>&nbsp;</p>"
+    return result
+
+
+def category_id(options: Mapping[str, Any], group: str) -> int | None:
+    raw = dict(options.get("category_map") or {}).get(group)
+    if isinstance(raw, bool):
+        return None
+    value = _int(raw, -1)
+    return value if value > 0 else None
+
+
+def weight_g(options: Mapping[str, Any], draft: ListingDraft) -> int | None:
+    value = draft.weight_g if draft.weight_g else _int(options.get("default_weight_g"), 0)
+    return value if value and value > 0 else None
+
+
+def missing_for_create(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
+    missing = []
+    if category_id(options, draft.group) is None:
+        missing.append(
+            f"no category for group {draft.group!r} in options.category_map "
+            "(Sendo needs a level-4 category id, cat_4_id)"
+        )
+    if not draft.image_urls:
+        missing.append("no images: Sendo requires at least one picture (avatar.picture_url)")
+    if weight_g(options, draft) is None:
+        missing.append(
+            "no weight: Sendo requires the package weight (weight_g or default_weight_g)"
+        )
+    if draft.price < 1:
+        missing.append("no price: Sendo requires a price of at least 1 VND")
+    return missing
+
+
+def create_body(draft: ListingDraft, options: Mapping[str, Any]) -> dict[str, Any]:
+    """POST /api/partner/product with id 0 (facts §3: id 0 creates, an id updates)."""
+    stock = max(0, draft.stock)
+    return {
+        "id": 0,
+        "name": draft.name,
+        "sku": draft.sku,
+        "price": draft.price,
+        "stock_quantity": stock,
+        "stock_availability": stock > 0,
+        "cat_4_id": category_id(options, draft.group),
+        "weight": weight_g(options, draft),
+        "description": description_html(draft),
+        "avatar": {"picture_url": draft.image_urls[0]},
+        "pictures": [{"picture_url": url} for url in draft.image_urls[1:]],
+        "is_config_variant": False,
+        "attributes": [],
+        "variants": [],
+    }
+
+
+def variant_price_item(product_id: int, **fields: Any) -> dict[str, Any]:
+    """One element of the variant-price array; ``is_config_variant`` is always false for us."""
+    return {"product_id": product_id, "is_config_variant": False, **fields}
+
+
+def product_id(remote_id: str) -> int | None:
+    """Sendo product ids are whole numbers; None for anything else."""
+    return int(remote_id) if remote_id.isdigit() else None
+
+
+def item_errors(result: Any) -> dict[str, ConnectorError]:
+    """Per-product errors from a variant-price ``result.error_list``, by product id."""
+    errors: dict[str, ConnectorError] = {}
+    items = result.get("error_list") if isinstance(result, dict) else None
+    for entry in items or []:
+        if not isinstance(entry, dict):
+            continue
+        code = str(entry.get("code") or "validation")
+        cls = ERRORS.get(code, RejectedError)
+        message = str(entry.get("error") or entry.get("message") or "refused")
+        errors[str(entry.get("product_id", ""))] = cls(message, platform=PLATFORM, code=code)
+    return errors
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What this connector knows of one product's stock and ``stock_availability``."""
+
+    stock: int | None
+    available: bool
+    held: bool
+    """We (or the seller) unlisted it: a stock update must not make it available again."""
+
+    @classmethod
+    def observed(cls, stock: int, available: bool) -> Availability:
+        # Unavailable with units left can only be a deliberate unlist (see listing_status).
+        return cls(stock, available, held=not available and stock > 0)
+
+
+def stock_change(
+    known: Availability | None, stock: int
+) -> tuple[dict[str, Any], Availability | None]:
+    """Fields for a stock update, and what we know after it (the availability rule).
+
+    Sendo requires ``stock_availability`` false at zero stock (facts §3); above zero
+    we send it only to re-open a listing that was merely sold out, never one that
+    was unlisted, and leave it out when we do not know the listing.
+    """
+    stock = max(0, stock)
+    if stock == 0:
+        held = known.held if known else False
+        return {"stock_quantity": 0, "stock_availability": False}, Availability(0, False, held)
+    if known is None:
+        return {"stock_quantity": stock}, None
+    if not known.available and not known.held:
+        return {"stock_quantity": stock, "stock_availability": True}, Availability(
+            stock, True, False
+        )
+    return {"stock_quantity": stock}, Availability(stock, known.available, known.held)
+
+
+def status_change(
+    known: Availability | None, status: ListingStatus
+) -> tuple[dict[str, Any] | None, Availability]:
+    """Fields to unlist or relist (None: no request needed), and what we know after it.
+
+    Relisting a product known to have no stock sends nothing: Sendo cannot make it
+    available at zero stock, and the next stock update above zero re-opens it.
+    """
+    stock = known.stock if known else None
+    if status is ListingStatus.UNLISTED:
+        return {"stock_availability": False}, Availability(stock, False, True)
+    if stock == 0:
+        return None, Availability(0, False, False)
+    return {"stock_availability": True}, Availability(stock, True, False)
