@@ -1,9 +1,10 @@
 """Coverage: the share of eligible products in scope that are live on each platform.
 
 A province asks "how many of our certified products can a buyer find on Voso?", so
-a product counts as *eligible* for a platform when it is eligible for at least one
-of that platform's connections whose scope covers it, and as *listed* when it is
-live on one of them. Figures come from the listings table as the last sync left it;
+the denominator is every eligible product of the catalog, whether or not a shop of
+that platform covers its producer yet (a product covered by a connection is judged
+by that connection's ``min_stars``), and a product counts as *listed* when it is live
+on one of the platform's connections. Figures come from the listings table as the last sync left it;
 after each sync the finest-grain counts are stored as a snapshot for history.
 """
 
@@ -19,9 +20,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from ocopsync import catalog
-from ocopsync.config import Settings
+from ocopsync.config import ConnectionSettings, Settings
 from ocopsync.models import CoverageSnapshot, Listing, Product
 
+BASELINE_STARS = 3
+"""The lowest OCOP rating: every certified product is a candidate for every platform."""
 DIMENSIONS = ("platform", "province", "district", "stars", "group", "entity")
 _GRAIN = ("province", "district", "stars", "group", "entity")
 
@@ -52,20 +55,22 @@ def cells(engine: Engine, settings: Settings, *, today: date) -> list[Cell]:
         live_by_conn[conn_name].add(sku)
     eligible: dict[str, set[str]] = defaultdict(set)
     listed: dict[str, set[str]] = defaultdict(set)
+    by_platform: dict[str, list[ConnectionSettings]] = defaultdict(list)
     for conn in settings.connections:
-        if not conn.enabled:
-            continue
-        eligible.setdefault(conn.platform, set())
+        if conn.enabled:
+            by_platform[conn.platform].append(conn)
+    for platform, conns in by_platform.items():
+        eligible.setdefault(platform, set())
         for p in products:
-            if not conn.covers(p.entity_code):
+            covering = [c for c in conns if c.covers(p.entity_code)]
+            # A product no shop of this platform covers still counts against the platform
+            # (at the OCOP baseline of 3 stars): it is exactly the gap a province wants closed.
+            min_stars = min((c.policy.min_stars for c in covering), default=BASELINE_STARS)
+            if catalog.ineligibility_reason(p, min_stars=min_stars, today=today) is not None:
                 continue
-            if (
-                catalog.ineligibility_reason(p, min_stars=conn.policy.min_stars, today=today)
-                is None
-            ):
-                eligible[conn.platform].add(p.sku)
-                if p.sku in live_by_conn[conn.name]:
-                    listed[conn.platform].add(p.sku)
+            eligible[platform].add(p.sku)
+            if any(p.sku in live_by_conn[c.name] for c in covering):
+                listed[platform].add(p.sku)
     by_sku = {p.sku: p for p in products}
     counts: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
     for platform, skus in eligible.items():

@@ -63,8 +63,10 @@ class Sandbox:
         return [
             {
                 "platform": name,
-                "base_url": f"{root.rstrip('/')}/{name}",
+                "base_url": p.base_url(root),
                 "credentials": p.credentials(),
+                "options": p.connection_options(root),
+                "authorization_code": p.authorization_code(),
             }
             for name, p in self.platforms.items()
         ]
