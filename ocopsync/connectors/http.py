@@ -22,14 +22,14 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base
 
 from ocopsync import __version__
-from ocopsync.connectors.base import ConnectorContext
+from ocopsync.connectors.base import Capabilities, ConnectorContext
 from ocopsync.errors import (
     AuthExpiredError,
     RateLimitedError,
@@ -174,3 +174,30 @@ class PlatformHttp:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+class HttpConnector:
+    """What every HTTP connector shares: its :class:`PlatformHttp` and its lifetime.
+
+    Subclasses declare ``platform`` and ``capabilities`` and call :meth:`_start_http`
+    from ``__init__``; ``options.rate_limit_per_s`` overrides the platform's default
+    rate (benchmarks lift it, a cautious operator lowers it).
+    """
+
+    platform: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    http: PlatformHttp
+
+    def _start_http(self, ctx: ConnectorContext) -> None:
+        default = self.capabilities.rate_limit_per_s
+        rate = float(ctx.settings.options.get("rate_limit_per_s", default))
+        self.http = PlatformHttp(ctx, platform=self.platform, rate_limit_per_s=rate)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

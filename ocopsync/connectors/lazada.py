@@ -62,7 +62,7 @@ from ocopsync.connectors.base import (
     Tokens,
     chunked,
 )
-from ocopsync.connectors.http import PlatformHttp
+from ocopsync.connectors.http import HttpConnector
 from ocopsync.errors import (
     AuthExpiredError,
     FatalConfigError,
@@ -91,7 +91,7 @@ def read_body(response: httpx.Response) -> dict[str, Any]:
     raise TransientError("answer was not a JSON object", platform=PLATFORM)
 
 
-class LazadaConnector:
+class LazadaConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=50,
@@ -126,20 +126,10 @@ class LazadaConnector:
         self.package_cm = tuple(int(v) for v in package)
         weight = options.get("default_weight_g")
         self.default_weight_g = int(weight) if weight else None
-        rate = float(options.get("rate_limit_per_s", self.capabilities.rate_limit_per_s))
-        self.http = PlatformHttp(ctx, platform=PLATFORM, rate_limit_per_s=rate)
+        self._start_http(ctx)
         self._tokens: Tokens | None = None
         self._refresh_lock = asyncio.Lock()
         self._migrated: dict[str, str] = {}
-
-    async def __aenter__(self) -> LazadaConnector:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- tokens ----------------------------------------------------------------------
     def authorization_url(self, redirect_url: str) -> str:

@@ -34,7 +34,7 @@ from ocopsync.connectors.base import (
     StockUpdate,
     chunked,
 )
-from ocopsync.connectors.http import PlatformHttp
+from ocopsync.connectors.http import HttpConnector
 from ocopsync.errors import (
     ConnectorError,
     FatalConfigError,
@@ -98,7 +98,7 @@ def create_body(draft: ListingDraft) -> dict[str, Any]:
     }
 
 
-class PortalConnector:
+class PortalConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=100, price_batch=50, stock_batch=50, status_batch=1, rate_limit_per_s=50.0
@@ -109,19 +109,7 @@ class PortalConnector:
         if not api_key:
             raise FatalConfigError("credentials.api_key is required", platform=PLATFORM)
         self._auth = {"Authorization": f"Bearer {api_key}"}
-        rate = float(
-            ctx.settings.options.get("rate_limit_per_s", self.capabilities.rate_limit_per_s)
-        )
-        self.http = PlatformHttp(ctx, platform=PLATFORM, rate_limit_per_s=rate)
-
-    async def __aenter__(self) -> PortalConnector:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        self._start_http(ctx)
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         async def attempt() -> Any:

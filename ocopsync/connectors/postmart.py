@@ -74,7 +74,7 @@ from ocopsync.connectors.base import (
     Tokens,
     chunked,
 )
-from ocopsync.connectors.http import PlatformHttp
+from ocopsync.connectors.http import HttpConnector
 from ocopsync.errors import (
     AuthExpiredError,
     ConnectorError,
@@ -218,7 +218,7 @@ def create_body(draft: ListingDraft, category: str) -> dict[str, Any]:
     }
 
 
-class PostmartConnector:
+class PostmartConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=MAX_ITEMS,
@@ -243,17 +243,7 @@ class PostmartConnector:
         self._tokens: Tokens | None = None
         self._loaded = False
         self._token_lock = asyncio.Lock()
-        rate = self._options.get("rate_limit_per_s", self.capabilities.rate_limit_per_s)
-        self.http = PlatformHttp(ctx, platform=PLATFORM, rate_limit_per_s=float(rate))
-
-    async def __aenter__(self) -> PostmartConnector:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        self._start_http(ctx)
 
     async def _new_token(self) -> None:
         """Client credentials again (there is no refresh token), saved for later runs."""

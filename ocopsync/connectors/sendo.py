@@ -80,7 +80,7 @@ from ocopsync.connectors.base import (
     Tokens,
     chunked,
 )
-from ocopsync.connectors.http import PlatformHttp
+from ocopsync.connectors.http import HttpConnector
 from ocopsync.connectors.sendo_payloads import (
     BATCH_SIZE,
     PAGE_SIZE,
@@ -124,7 +124,7 @@ def _body(response: httpx.Response) -> Any:
         return None
 
 
-class SendoConnector:
+class SendoConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=PAGE_SIZE,
@@ -146,21 +146,11 @@ class SendoConnector:
         self.ctx = ctx
         self.options = ctx.settings.options
         self._keys = {"shop_key": shop_key, "secret_key": secret_key}
-        rate = float(self.options.get("rate_limit_per_s", self.capabilities.rate_limit_per_s))
-        self.http = PlatformHttp(ctx, platform=PLATFORM, rate_limit_per_s=rate)
+        self._start_http(ctx)
         self._tokens: Tokens | None = None
         self._loaded = False
         self._login_lock = asyncio.Lock()
         self._known: dict[str, Availability] = {}
-
-    async def __aenter__(self) -> SendoConnector:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- the bearer token ----------------------------------------------------------------
     def _now(self) -> datetime:

@@ -68,7 +68,7 @@ from ocopsync.connectors.base import (
     Tokens,
     chunked,
 )
-from ocopsync.connectors.http import PlatformHttp
+from ocopsync.connectors.http import HttpConnector
 from ocopsync.errors import (
     AuthExpiredError,
     FatalConfigError,
@@ -86,7 +86,7 @@ Query = Sequence[tuple[str, str]]
 Request = Callable[[str, str, Query, dict[str, Any] | None], Awaitable[dict[str, Any]]]
 
 
-class ShopeeConnector:
+class ShopeeConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=sp.PAGE_SIZE,
@@ -108,19 +108,9 @@ class ShopeeConnector:
                 platform=PLATFORM,
             )
         self.options = dict(ctx.settings.options)
-        rate = float(self.options.get("rate_limit_per_s", self.capabilities.rate_limit_per_s))
-        self.http = PlatformHttp(ctx, platform=PLATFORM, rate_limit_per_s=rate)
+        self._start_http(ctx)
         self._tokens: Tokens | None = None
         self._image_ids: dict[str, str] = {}
-
-    async def __aenter__(self) -> ShopeeConnector:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
 
     # -- signing and sending -----------------------------------------------------------
     def _now(self) -> int:

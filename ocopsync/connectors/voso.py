@@ -72,7 +72,7 @@ from ocopsync.connectors.base import (
     StockUpdate,
     chunked,
 )
-from ocopsync.connectors.http import PlatformHttp
+from ocopsync.connectors.http import HttpConnector
 from ocopsync.errors import (
     ConnectorError,
     FatalConfigError,
@@ -228,7 +228,7 @@ def create_payload(draft: ListingDraft, category: int) -> dict[str, Any]:
     }
 
 
-class VosoConnector:
+class VosoConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=MAX_BATCH,
@@ -247,17 +247,7 @@ class VosoConnector:
         self._secret = creds["secret_key"]
         self._products = f"/v1/shops/{creds['shop_id']}/products"
         self._options = ctx.settings.options
-        rate = float(self._options.get("rate_limit_per_s", self.capabilities.rate_limit_per_s))
-        self.http = PlatformHttp(ctx, platform=PLATFORM, rate_limit_per_s=rate)
-
-    async def __aenter__(self) -> VosoConnector:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
+        self._start_http(ctx)
 
     async def _signed(
         self,

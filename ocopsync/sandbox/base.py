@@ -20,7 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ocopsync.sandbox.faults import FaultInjector, Faults, ShopRateLimiter
+from ocopsync.sandbox.faults import (
+    ConnectionDropped,
+    Fault,
+    FaultInjector,
+    Faults,
+    ShopRateLimiter,
+)
 
 ITEM_STATUSES = ("live", "unlisted", "pending", "deleted")
 TINY_PNG = base64.b64decode(
@@ -212,6 +218,19 @@ class SandboxPlatform:
         """Expire every access token now (platforms without tokens ignore this)."""
 
     # -- shared ------------------------------------------------------------------------
+    async def arrive(self) -> Fault | None:
+        """What every request meets first: counting, latency, and a drawn fault.
+
+        A dropped connection is raised here; an error or rate-limit fault is returned
+        for the platform to answer in its own dialect.
+        """
+        self.requests += 1
+        await self.faults.delay()
+        fault = self.faults.draw()
+        if fault is Fault.DROP:
+            raise ConnectionDropped()
+        return fault
+
     def seed(self, sku: str, name: str, price: int, stock: int, *, live: bool = True) -> str:
         """Put a listing in the shop as if the seller had created it by hand."""
         item = self.shop.add(

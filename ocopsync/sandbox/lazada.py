@@ -37,7 +37,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import IssuedToken, SandboxPlatform, TokenIssuer, sandbox_credential
-from ocopsync.sandbox.faults import ConnectionDropped, Fault
+from ocopsync.sandbox.faults import Fault
 from ocopsync.sandbox.lazada_state import SKU_ID_BASE, LazadaCatalog, LazadaError
 
 ACCESS_TTL_S = 7 * 24 * 3600
@@ -193,12 +193,8 @@ class LazadaSandbox(SandboxPlatform):
         return await self._gateway(request, seller=False)
 
     async def _gateway(self, request: Request, *, seller: bool) -> Response:
-        self.requests += 1
+        fault = await self.arrive()
         request_id = f"sandbox-{self.requests:010d}"
-        await self.faults.delay()
-        fault = self.faults.draw()
-        if fault is Fault.DROP:
-            raise ConnectionDropped()
         try:
             if fault is Fault.ERROR:
                 raise LazadaError(

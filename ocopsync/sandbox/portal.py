@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import SandboxItem, SandboxPlatform, sandbox_credential
-from ocopsync.sandbox.faults import ConnectionDropped, Fault
+from ocopsync.sandbox.faults import Fault
 
 MAX_PAGE_SIZE = 100
 MAX_BATCH = 50
@@ -79,11 +79,7 @@ class PortalSandbox(SandboxPlatform):
         """Faults, the API key and the quota, in the order a real gateway applies them."""
 
         async def guarded(request: Request) -> Response:
-            self.requests += 1
-            await self.faults.delay()
-            fault = self.faults.draw()
-            if fault is Fault.DROP:
-                raise ConnectionDropped()
+            fault = await self.arrive()
             if fault is Fault.ERROR:
                 return _error(503, "unavailable", "service temporarily unavailable")
             auth = request.headers.get("authorization", "")

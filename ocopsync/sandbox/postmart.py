@@ -37,7 +37,7 @@ from ocopsync.sandbox.base import (
     TokenIssuer,
     sandbox_credential,
 )
-from ocopsync.sandbox.faults import ConnectionDropped, Fault
+from ocopsync.sandbox.faults import Fault
 
 ACCESS_TTL_S = 3600.0
 MAX_LIMIT = 50
@@ -147,15 +147,6 @@ class PostmartSandbox(SandboxPlatform):
             Route(one + "/show", self._guard(self._status("live")), methods=["POST"]),
         ]
 
-    async def _arrive(self) -> Fault | None:
-        """Count the request, add latency and draw a fault (a drop ends it here)."""
-        self.requests += 1
-        await self.faults.delay()
-        fault = self.faults.draw()
-        if fault is Fault.DROP:
-            raise ConnectionDropped()
-        return fault
-
     def _throttle(self, fault: Fault | None, client: str) -> Response | None:
         if fault is Fault.RATE_LIMIT or not self.quota.allow(client):
             wait = str(max(1, math.ceil(self.quota.retry_after(client))))
@@ -173,7 +164,7 @@ class PostmartSandbox(SandboxPlatform):
         return form.get("client_id", ""), form.get("client_secret", "")
 
     async def token(self, request: Request) -> Response:
-        fault = await self._arrive()
+        fault = await self.arrive()
         if fault is Fault.ERROR:
             return _error(503, "server_error", "token service unavailable")
         form = dict(parse_qsl((await request.body()).decode(errors="replace")))
@@ -199,7 +190,7 @@ class PostmartSandbox(SandboxPlatform):
         """Faults, the bearer token and the quota, then the handler with the parsed body."""
 
         async def guarded(request: Request) -> Response:
-            fault = await self._arrive()
+            fault = await self.arrive()
             if fault is Fault.ERROR:
                 return _error(503, "server_error", "please try again later")
             scheme, _, token = request.headers.get("authorization", "").partition(" ")

@@ -41,7 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import SandboxItem, SandboxPlatform, TokenIssuer, sandbox_credential
-from ocopsync.sandbox.faults import ConnectionDropped, Fault, ShopRateLimiter
+from ocopsync.sandbox.faults import Fault, ShopRateLimiter
 
 TOKEN_TTL_S = 8 * 3600.0
 LOGIN_PER_S = 5
@@ -197,11 +197,7 @@ class SendoSandbox(SandboxPlatform):
         """Faults, the bearer token and the shop's quota, as a gateway applies them."""
 
         async def guarded(request: Request) -> Response:
-            self.requests += 1
-            await self.faults.delay()
-            fault = self.faults.draw()
-            if fault is Fault.DROP:
-                raise ConnectionDropped()
+            fault = await self.arrive()
             if fault is Fault.ERROR:
                 return failure(503, "system_busy", "Hệ thống đang bận, vui lòng thử lại sau")
             if fault is Fault.RATE_LIMIT:

@@ -45,7 +45,7 @@ from ocopsync.sandbox.base import (
     TokenIssuer,
 )
 from ocopsync.sandbox.base import sandbox_credential as credential
-from ocopsync.sandbox.faults import ConnectionDropped, Fault
+from ocopsync.sandbox.faults import Fault
 
 ACCESS_TTL_S = 4 * 3600
 REFRESH_TTL_S = 30 * 24 * 3600
@@ -115,11 +115,7 @@ class ShopeeSandbox(SandboxPlatform):
         """Faults, common parameters, signature, token and quota, as a gateway checks them."""
 
         async def guarded(request: Request) -> Response:
-            self.requests += 1
-            await self.faults.delay()
-            fault = self.faults.draw()
-            if fault is Fault.DROP:
-                raise ConnectionDropped()
+            fault = await self.arrive()
             if fault is Fault.ERROR:
                 return st.error("error_server", "Something wrong. Please try later.")
             problem = self._gateway_problem(request, path, shop=shop)

@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import SandboxItem, SandboxPlatform, sandbox_credential
-from ocopsync.sandbox.faults import ConnectionDropped, Fault
+from ocopsync.sandbox.faults import Fault
 
 MAX_LIMIT = 100
 MAX_ITEMS = 100
@@ -150,11 +150,7 @@ class VosoSandbox(SandboxPlatform):
         """Faults, signature, shop and quota, before the handler sees the parsed body."""
 
         async def guarded(request: Request) -> Response:
-            self.requests += 1
-            await self.faults.delay()
-            fault = self.faults.draw()
-            if fault is Fault.DROP:
-                raise ConnectionDropped()
+            fault = await self.arrive()
             if fault is Fault.ERROR:
                 return _fail(503, "INTERNAL_ERROR", "system busy, please retry")
             body = await request.body()
