@@ -393,9 +393,11 @@ def _finish(
                 errors=out.errors,
             )
         elif o.error:
-            entry.update(status="failed", applied=0, failed=0, skipped=0, error=o.error, planned=0)
+            entry.update(
+                status="failed", applied=0, failed=0, skipped=0, error=o.error, planned=0, errors=[]
+            )
         else:
-            entry.update(status="planned", applied=0, failed=0, skipped=0, error="")
+            entry.update(status="planned", applied=0, failed=0, skipped=0, error="", errors=[])
         if o.connector is not None:
             http = getattr(o.connector, "http", None)
             entry["requests"] = getattr(http, "requests_sent", 0)
