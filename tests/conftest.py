@@ -10,30 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from ocopsync.catalog_files import COLUMNS
 from ocopsync.models import make_engine
 from ocopsync.sandbox import Sandbox, build_sandbox
 from ocopsync.serve import serve_in_thread
 
-CATALOG_COLUMNS = [
-    "sku",
-    "name",
-    "entity_code",
-    "entity_name",
-    "entity_kind",
-    "province",
-    "district",
-    "group",
-    "stars",
-    "certified_on",
-    "expires_on",
-    "price_vnd",
-    "stock",
-    "weight_g",
-    "barcode",
-    "description",
-    "image_urls",
-    "status",
-]
+CATALOG_COLUMNS = list(COLUMNS)
 
 
 def product(sku: str, **overrides: Any) -> dict[str, str]:
