@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -118,16 +118,34 @@ def load_listings(engine: Engine, connection: str) -> dict[str, Listing]:
         return {row.sku: row for row in rows}
 
 
+_LISTING_COLUMNS = tuple(c.name for c in Listing.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+
+
 def save_listings(engine: Engine, rows: Iterable[Listing]) -> None:
-    """Upsert detached rows; new rows get their id back so the next save updates them."""
+    """Insert new rows and update known ones in two bulk statements.
+
+    New rows get their id back so the next save updates them. Bulk, because a national
+    catalog touches about a hundred thousand rows per sync.
+    """
+    now = utcnow()
+    fresh: list[Listing] = []
+    known: list[dict[str, Any]] = []
+    for row in rows:
+        row.updated_at = now
+        if row.id is None:
+            fresh.append(row)
+        else:
+            known.append({"id": row.id, **{c: getattr(row, c) for c in _LISTING_COLUMNS}})
     with Session(engine) as session:
-        pairs = []
-        for row in rows:
-            row.updated_at = utcnow()
-            pairs.append((row, session.merge(row)))
-        session.flush()
-        for row, merged in pairs:
-            row.id = merged.id
+        if known:
+            session.execute(update(Listing), known)
+        if fresh:
+            ids = session.scalars(
+                insert(Listing).returning(col(Listing.id), sort_by_parameter_order=True),
+                [{c: getattr(row, c) for c in _LISTING_COLUMNS} for row in fresh],
+            ).all()
+            for row, new_id in zip(fresh, ids, strict=True):
+                row.id = new_id
         session.commit()
 
 
@@ -164,23 +182,28 @@ def finish_run(
 
 def journal_planned(engine: Engine, run_id: int, ops: Iterable[Mapping[str, Any]]) -> list[int]:
     """Write planned operations before any runs; return their ids in order."""
+    values = [{"run_id": run_id, "status": "planned", **op} for op in ops]
+    if not values:
+        return []
     with Session(engine) as session:
-        rows = [Operation(run_id=run_id, **op) for op in ops]
-        session.add_all(rows)
+        ids = session.scalars(
+            insert(Operation).returning(col(Operation.id), sort_by_parameter_order=True), values
+        ).all()
         session.commit()
-        return [row.id for row in rows if row.id is not None]
+        return [i for i in ids if i is not None]
 
 
 def journal_outcomes(engine: Engine, outcomes: Iterable[tuple[int, str, str, str]]) -> None:
-    """Record ``(op_id, status, error, error_kind)`` for operations that ran."""
+    """Record ``(op_id, status, error, error_kind)`` for operations that ran, in one batch."""
     now = utcnow()
+    values = [
+        {"id": op_id, "status": status, "error": error, "error_kind": kind, "finished_at": now}
+        for op_id, status, error, kind in outcomes
+    ]
+    if not values:
+        return
     with Session(engine) as session:
-        for op_id, status, error, kind in outcomes:
-            session.execute(
-                update(Operation)
-                .where(col(Operation.id) == op_id)
-                .values(status=status, error=error, error_kind=kind, finished_at=now)
-            )
+        session.execute(update(Operation), values)
         session.commit()
 
 
