@@ -31,8 +31,8 @@ from sqlmodel import Session, select
 
 from ocopsync.catalog import import_catalog
 from ocopsync.config import ConnectionSettings, Settings
-from ocopsync.connectors.base import ConnectorContext
 from ocopsync.connectors.registry import connector_class
+from ocopsync.demo import authorize_sandbox_shops
 from ocopsync.demo_data import write_sample_catalog
 from ocopsync.models import Product, make_engine
 from ocopsync.sandbox import PLATFORM_MODULES, Sandbox, build_sandbox
@@ -62,21 +62,6 @@ def settings_for(sandbox: Sandbox, database: str) -> Settings:
             )
         )
     return Settings(database_url=database, connections=tuple(connections))
-
-
-async def authorize(settings: Settings, sandbox: Sandbox, store: DbTokenStore) -> None:
-    for conn in settings.connections:
-        code = sandbox[conn.platform].authorization_code()
-        if code is None:
-            continue
-        ctx = ConnectorContext(
-            conn, dict(conn.credentials), token_store=store, transport=sandbox.transport()
-        )
-        connector = connector_class(conn.platform)(ctx)
-        try:
-            await connector.exchange_code(code)
-        finally:
-            await connector.aclose()
 
 
 def minimum_requests(
@@ -163,7 +148,7 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
         import_catalog(engine, catalog)
         sandbox = build_sandbox(list(PLATFORM_MODULES))
         settings = settings_for(sandbox, str(engine.url))
-        await authorize(settings, sandbox, DbTokenStore(engine))
+        await authorize_sandbox_shops(settings, sandbox, DbTokenStore(engine), sandbox.transport())
         empty = {c.name: 0 for c in settings.connections}
         results = [await scenario("first sync", engine, settings, sandbox, empty, today)]
         listed = {f"bench-{n}": len(p.shop.visible()) for n, p in sandbox.platforms.items()}

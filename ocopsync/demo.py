@@ -17,12 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlmodel import Session, select
 
 from ocopsync import coverage, render
 from ocopsync.catalog import import_catalog
-from ocopsync.config import load_settings
-from ocopsync.connectors.base import ConnectorContext
+from ocopsync.config import Settings, load_settings
+from ocopsync.connectors.base import ConnectorContext, TokenStore
 from ocopsync.connectors.registry import connector_class
 from ocopsync.demo_data import write_sample_catalog
 from ocopsync.models import Product, make_engine
@@ -102,14 +103,23 @@ def seed_hand_listings(sandbox: Sandbox, products: list[Product], seed: int = 11
     return count
 
 
-async def _authorize(settings_path: Path, sandbox: Sandbox) -> None:
-    settings = load_settings(settings_path)
-    engine = make_engine(settings.database_url)
+async def authorize_sandbox_shops(
+    settings: Settings,
+    sandbox: Sandbox,
+    token_store: TokenStore,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Onboard every OAuth shop with its sandbox's code, as a seller would by hand.
+
+    The demo, the benchmark and the tests all start from authorized shops.
+    """
     for conn in settings.connections:
         code = sandbox[conn.platform].authorization_code()
         if code is None:
             continue
-        ctx = ConnectorContext(conn, conn.resolved_credentials(), token_store=DbTokenStore(engine))
+        ctx = ConnectorContext(
+            conn, conn.resolved_credentials(), token_store=token_store, transport=transport
+        )
         connector = connector_class(conn.platform)(ctx)
         try:
             await connector.exchange_code(code)
@@ -141,7 +151,7 @@ def run_demo(directory: Path, *, size: int, today: date, as_json: bool = False) 
             products = list(session.exec(select(Product).where(Product.status == "active")))
         hand = seed_hand_listings(sandbox, products)
         say(f"sandbox: 6 platforms on {root}; {hand} products already listed by hand")
-        asyncio.run(_authorize(config_path, sandbox))
+        asyncio.run(authorize_sandbox_shops(settings, sandbox, DbTokenStore(engine)))
         result = asyncio.run(
             run(engine, settings, SyncRequest(today=today, trigger="demo"), Harness())
         )

@@ -12,8 +12,7 @@ from sqlmodel import Session, select
 
 from ocopsync.catalog import import_catalog
 from ocopsync.config import ConnectionSettings, Settings
-from ocopsync.connectors.base import ConnectorContext
-from ocopsync.connectors.registry import connector_class
+from ocopsync.demo import authorize_sandbox_shops
 from ocopsync.models import Credential
 from ocopsync.render import plan_document, sync_document
 from ocopsync.sandbox import build_sandbox
@@ -44,22 +43,7 @@ def test_tokens_renewed_mid_life_are_stored_and_reused(engine: Engine, tmp_path:
     store = DbTokenStore(engine)
     harness = Harness(transport=sandbox.transport(), retry_wait_scale=0, token_store=store)
 
-    async def authorize() -> None:
-        for conn in conns:
-            code = sandbox[conn.platform].authorization_code()
-            if code:
-                c = connector_class(conn.platform)(
-                    ConnectorContext(
-                        conn,
-                        dict(conn.credentials),
-                        token_store=store,
-                        transport=sandbox.transport(),
-                    )
-                )
-                await c.exchange_code(code)
-                await c.aclose()
-
-    asyncio.run(authorize())
+    asyncio.run(authorize_sandbox_shops(settings, sandbox, store, sandbox.transport()))
     first = asyncio.run(run(engine, settings, SyncRequest(today=TODAY), harness))
     assert first.status == "succeeded" and first.applied == 12
     with Session(engine) as session:
