@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, update
@@ -146,6 +146,17 @@ def save_listings(engine: Engine, rows: Iterable[Listing]) -> None:
             ).all()
             for row, new_id in zip(fresh, ids, strict=True):
                 row.id = new_id
+        session.commit()
+
+
+def mark_seen(engine: Engine, connection: str, when: datetime) -> None:
+    """Every listing of ``connection`` still on the platform was seen at ``when``."""
+    with Session(engine) as session:
+        session.execute(
+            update(Listing)
+            .where(col(Listing.connection) == connection, col(Listing.remote_status) != "missing")
+            .values(last_seen=when)
+        )
         session.commit()
 
 

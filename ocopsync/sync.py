@@ -55,6 +55,7 @@ from ocopsync.store import (
     acquire_lock,
     finish_run,
     load_listings,
+    mark_seen,
     release_lock,
     save_listings,
     start_run,
@@ -296,17 +297,17 @@ def _plan_all(
     platforms = {o.settings.name: o.settings.platform for o in opened}
     reasons = {sku: stock_reason(s, platforms) for sku, s in settlements.items()}
     catalog_skus = frozenset(master)
+    drafts = {p.sku: _draft(p) for p in products}
     for o in ready:
         assert o.remote is not None and o.connector is not None
-        scoped = [p for p in products if o.settings.covers(p.entity_code)]
+        min_stars = o.settings.policy.min_stars
         items = [
             CatalogItem(
-                _draft(p),
-                catalog.ineligibility_reason(
-                    p, min_stars=o.settings.policy.min_stars, today=request.today
-                ),
+                drafts[p.sku],
+                catalog.ineligibility_reason(p, min_stars=min_stars, today=request.today),
             )
-            for p in scoped
+            for p in products
+            if o.settings.covers(p.entity_code)
         ]
         known = {
             sku: KnownListing(sku, r.remote_id, r.last_price, r.last_stock, r.pending_stock)
@@ -323,7 +324,6 @@ def _plan_all(
             catalog_skus=catalog_skus,
             reasons=reasons,
         )
-        drafts = {i.sku: i.draft for i in items}
         for op in o.plan.operations:
             if op.action.value == "create":
                 missing = o.connector.missing_for_create(drafts[op.sku])
@@ -354,13 +354,19 @@ def _persist_observations(
                     row.remote_status = "missing"
                     touched.append(row)
                 continue
-            row.remote_status = r.status.value
-            row.last_seen = now
-            if row.last_stock is not None or row.pending_stock is not None:
-                row.last_stock = r.stock
+            stock = r.stock if row.last_stock is not None or row.pending_stock is not None else None
+            if (row.remote_status, row.last_stock, row.pending_stock) != (
+                r.status.value,
+                stock,
+                None,
+            ):
+                row.remote_status = r.status.value
+                row.last_stock = stock
                 row.pending_stock = None
-            touched.append(row)
-        save_listings(engine, touched)
+                touched.append(row)
+            row.last_seen = now  # in memory too, so a later save does not write it back
+        save_listings(engine, touched)  # only rows that changed: a no-op run writes little
+        mark_seen(engine, o.settings.name, now)
 
 
 def _finish(

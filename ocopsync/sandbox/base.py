@@ -87,11 +87,8 @@ class SandboxShop:
         return self.get(remote_id) if remote_id else None
 
     def visible(self) -> list[SandboxItem]:
-        """Items in a stable order (by numeric id), deleted ones left out."""
-        return sorted(
-            (i for i in self.items.values() if i.status != "deleted"),
-            key=lambda i: int(i.remote_id) if i.remote_id.isdigit() else 0,
-        )
+        """Items in creation order (ids only grow), deleted ones left out."""
+        return [i for i in self.items.values() if i.status != "deleted"]
 
     def sell(self, sku: str, quantity: int) -> None:
         """A buyer takes ``quantity`` units (never below zero): what happens between runs."""

@@ -305,15 +305,17 @@ class SendoSandbox(SandboxPlatform):
                 }
         except Invalid as exc:
             return failure(400, exc.code, exc.message, exc.prop)
-        rows = [self._row(i) for i in self.shop.visible()]
+        items = self.shop.visible()
         if "status" in filters:
-            rows = [r for r in rows if r["status"] == filters["status"]]
+            items = [i for i in items if self._row(i)["status"] == filters["status"]]
         if "product_name" in filters:
-            rows = [r for r in rows if str(filters["product_name"]).lower() in r["name"].lower()]
+            wanted = str(filters["product_name"]).lower()
+            items = [i for i in items if wanted in i.name.lower()]
         end = offset + size
-        after = self._cursor(end, size, filters) if end < len(rows) else ""
+        after = self._cursor(end, size, filters) if end < len(items) else ""
         before = self._cursor(max(0, offset - size), size, filters) if offset > 0 else ""
-        return envelope({"data": rows[offset:end], "next_token": after, "previous_token": before})
+        page = [self._row(i) for i in items[offset:end]]  # render one page, not the shop
+        return envelope({"data": page, "next_token": after, "previous_token": before})
 
     async def get_product(self, request: Request) -> Response:
         params = request.query_params

@@ -256,8 +256,7 @@ class ShopeeSandbox(SandboxPlatform):
 
     # -- reading -----------------------------------------------------------------------
     def _items(self, statuses: list[str]) -> list[SandboxItem]:
-        ordered = sorted(self.shop.items.values(), key=lambda i: int(i.remote_id))
-        return [i for i in ordered if st.status_of(i) in statuses]
+        return [i for i in self.shop.items.values() if st.status_of(i) in statuses]
 
     def _statuses(self, request: Request, default: tuple[str, ...]) -> list[str] | None:
         statuses = st.list_param(request.query_params, "item_status") or list(default)
