@@ -17,6 +17,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from ocopsync import __version__, render
 from ocopsync.config import Settings, load_settings
@@ -169,7 +170,8 @@ def init(
         render.stdout.print(f"wrote {target}")
     s = load_settings(target)
     engine_for(s)
-    render.stdout.print(f"database ready: {s.database_url}")
+    shown = make_url(s.database_url).render_as_string(hide_password=True)
+    render.stdout.print(f"database ready: {shown}")
 
 
 @app.command()

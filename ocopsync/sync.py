@@ -18,46 +18,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, select
 
-from ocopsync import catalog, coverage
+from ocopsync import coverage
 from ocopsync.apply import ConnectionApplier, ConnectionOutcome, ProgressFn
 from ocopsync.config import ConnectionSettings, Settings
 from ocopsync.connectors.base import (
-    Connector,
     ConnectorContext,
-    ListingDraft,
-    RemoteListing,
     TokenStore,
 )
 from ocopsync.connectors.registry import connector_class
 from ocopsync.errors import ConfigError, ConnectorError, LockedError
-from ocopsync.models import Listing, Product, utcnow
+from ocopsync.planning import OpenConnection, load_products, plan_all, settled_drafts
 from ocopsync.reconcile import (
-    CatalogItem,
     ConnectionPlan,
-    KnownListing,
-    StockObservation,
     StockSettlement,
-    plan_connection,
-    settle_stock,
-    settled_master,
-    stock_reason,
 )
 from ocopsync.store import (
     DbTokenStore,
     acquire_lock,
     finish_run,
-    load_listings,
-    mark_seen,
     release_lock,
-    save_listings,
     start_run,
 )
 
@@ -86,18 +72,6 @@ class Harness:
     on_plan: Callable[[dict[str, int]], None] | None = None
     """Called with operations per connection once planned (to size a progress bar)."""
     environ: Mapping[str, str] | None = None
-
-
-@dataclass
-class _Open:
-    settings: ConnectionSettings
-    connector: Connector | None = None
-    error: str = ""
-    remote: list[RemoteListing] | None = None
-    listings: dict[str, Listing] = field(default_factory=dict)
-    plan: ConnectionPlan | None = None
-    blocked: dict[str, list[str]] = field(default_factory=dict)
-    locked: bool = False
 
 
 @dataclass
@@ -157,13 +131,13 @@ async def run(
             for o in opened:
                 _lock(engine, o, run_id)
         await asyncio.gather(*(_fetch(o) for o in opened))
-        products = _load_products(engine, request.entity)
-        settlements = _plan_all(engine, opened, products, request, persist=request.apply)
+        products = load_products(engine, request.entity)
+        settlements = plan_all(engine, opened, products, request.today, persist=request.apply)
         if harness.on_plan:
             harness.on_plan({o.settings.name: len(o.plan.operations) for o in opened if o.plan})
         outcomes: dict[str, ConnectionOutcome] = {}
         if run_id is not None:
-            drafts = _drafts(products, settlements)
+            drafts = settled_drafts(products, settlements)
             results = await asyncio.gather(
                 *(
                     ConnectionApplier(
@@ -192,8 +166,8 @@ async def run(
                 release_lock(engine, o.settings.name, run_id)
 
 
-def _open(conn: ConnectionSettings, engine: Engine, harness: Harness) -> _Open:
-    opened = _Open(conn)
+def _open(conn: ConnectionSettings, engine: Engine, harness: Harness) -> OpenConnection:
+    opened = OpenConnection(conn)
     try:
         ctx = ConnectorContext(
             settings=conn,
@@ -209,7 +183,7 @@ def _open(conn: ConnectionSettings, engine: Engine, harness: Harness) -> _Open:
     return opened
 
 
-def _lock(engine: Engine, opened: _Open, run_id: int) -> None:
+def _lock(engine: Engine, opened: OpenConnection, run_id: int) -> None:
     if opened.connector is None:
         return
     try:
@@ -219,7 +193,7 @@ def _lock(engine: Engine, opened: _Open, run_id: int) -> None:
         opened.error = str(exc)
 
 
-async def _fetch(opened: _Open) -> None:
+async def _fetch(opened: OpenConnection) -> None:
     if opened.connector is None or opened.error:
         return
     try:
@@ -228,151 +202,10 @@ async def _fetch(opened: _Open) -> None:
         opened.error = f"could not read listings: {exc}"
 
 
-def _load_products(engine: Engine, entity: str | None) -> list[Product]:
-    with Session(engine) as session:
-        query = select(Product)
-        if entity:
-            query = query.where(Product.entity_code == entity)
-        products = list(session.exec(query.order_by(Product.sku)).all())
-        session.expunge_all()
-        return products
-
-
-def _draft(product: Product) -> ListingDraft:
-    return ListingDraft(
-        sku=product.sku,
-        name=product.name,
-        description=product.description,
-        price=product.price_vnd,
-        stock=product.stock,
-        group=product.group,
-        stars=product.stars,
-        entity_code=product.entity_code,
-        province=product.province,
-        weight_g=product.weight_g,
-        barcode=product.barcode,
-        image_urls=tuple(product.image_urls),
-    )
-
-
-def _drafts(
-    products: list[Product], settlements: Mapping[str, StockSettlement]
-) -> dict[str, ListingDraft]:
-    drafts = {}
-    for p in products:
-        d = _draft(p)
-        if p.sku in settlements:
-            d = ListingDraft(**{**d.__dict__, "stock": settlements[p.sku].master_after})
-        drafts[p.sku] = d
-    return drafts
-
-
-def _plan_all(
-    engine: Engine,
-    opened: list[_Open],
-    products: list[Product],
-    request: SyncRequest,
-    *,
-    persist: bool,
-) -> dict[str, StockSettlement]:
-    ready = [o for o in opened if o.remote is not None and not o.error]
-    master = {p.sku: p.stock for p in products}
-    observations = []
-    for o in ready:
-        o.listings = load_listings(engine, o.settings.name)
-        assert o.remote is not None
-        remote_by_sku = {r.seller_sku: r for r in o.remote}
-        for sku, row in o.listings.items():
-            r = remote_by_sku.get(sku)
-            if r is not None and r.remote_id == row.remote_id and sku in master:
-                observations.append(
-                    StockObservation(
-                        o.settings.name, sku, row.last_stock, r.stock, row.pending_stock
-                    )
-                )
-    settlements = settle_stock(master, observations)
-    if persist:
-        _persist_observations(engine, ready, settlements)
-    stock_after = settled_master(master, settlements)
-    platforms = {o.settings.name: o.settings.platform for o in opened}
-    reasons = {sku: stock_reason(s, platforms) for sku, s in settlements.items()}
-    catalog_skus = frozenset(master)
-    drafts = {p.sku: _draft(p) for p in products}
-    for o in ready:
-        assert o.remote is not None and o.connector is not None
-        min_stars = o.settings.policy.min_stars
-        items = [
-            CatalogItem(
-                drafts[p.sku],
-                catalog.ineligibility_reason(p, min_stars=min_stars, today=request.today),
-            )
-            for p in products
-            if o.settings.covers(p.entity_code)
-        ]
-        known = {
-            sku: KnownListing(sku, r.remote_id, r.last_price, r.last_stock, r.pending_stock)
-            for sku, r in o.listings.items()
-        }
-        o.plan = plan_connection(
-            connection=o.settings.name,
-            platform=o.settings.platform,
-            policy=o.settings.policy,
-            items=items,
-            known=known,
-            remote=o.remote,
-            master_stock=stock_after,
-            catalog_skus=catalog_skus,
-            reasons=reasons,
-        )
-        for op in o.plan.operations:
-            if op.action.value == "create":
-                missing = o.connector.missing_for_create(drafts[op.sku])
-                if missing:
-                    o.blocked[op.sku] = missing
-    return settlements
-
-
-def _persist_observations(
-    engine: Engine, ready: list[_Open], settlements: Mapping[str, StockSettlement]
-) -> None:
-    """Record sales before any push: the master drops, and each listing's baseline becomes
-    what the platform showed, so a failed push can never count the same sale twice."""
-    changes = {sku: s.master_after for sku, s in settlements.items() if s.changed}
-    if changes:
-        with Session(engine) as session:
-            catalog.adjust_master_stock(session, changes)
-            session.commit()
-    now = utcnow()
-    for o in ready:
-        assert o.remote is not None
-        remote_by_sku = {r.seller_sku: r for r in o.remote}
-        touched = []
-        for sku, row in o.listings.items():
-            r = remote_by_sku.get(sku)
-            if r is None or r.remote_id != row.remote_id:
-                if row.remote_status != "missing":
-                    row.remote_status = "missing"
-                    touched.append(row)
-                continue
-            stock = r.stock if row.last_stock is not None or row.pending_stock is not None else None
-            if (row.remote_status, row.last_stock, row.pending_stock) != (
-                r.status.value,
-                stock,
-                None,
-            ):
-                row.remote_status = r.status.value
-                row.last_stock = stock
-                row.pending_stock = None
-                touched.append(row)
-            row.last_seen = now  # in memory too, so a later save does not write it back
-        save_listings(engine, touched)  # only rows that changed: a no-op run writes little
-        mark_seen(engine, o.settings.name, now)
-
-
 def _finish(
     engine: Engine,
     run_id: int | None,
-    opened: list[_Open],
+    opened: list[OpenConnection],
     outcomes: Mapping[str, ConnectionOutcome],
     settlements: Mapping[str, StockSettlement],
 ) -> SyncResult:
