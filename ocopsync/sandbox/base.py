@@ -254,6 +254,7 @@ class SandboxPlatform:
             Route("/_sandbox/faults", self._faults_endpoint, methods=["GET", "POST"]),
             Route("/_sandbox/expire-tokens", self._expire_endpoint, methods=["POST"]),
             Route("/_sandbox/items", self._items_endpoint, methods=["GET"]),
+            Route("/_sandbox/image.png", self._image_endpoint, methods=["GET"]),
         ]
         return Starlette(routes=routes)
 

@@ -32,6 +32,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -105,7 +106,6 @@ class ShopeeSandbox(SandboxPlatform):
             self._api("/api/v2/product/update_price", self.update_price),
             self._api("/api/v2/product/update_stock", self.update_stock),
             self._api("/api/v2/product/unlist_item", self.unlist_item),
-            Route("/_sandbox/image.png", self.image, methods=["GET"]),
         ]
 
     # -- the gateway -------------------------------------------------------------------
@@ -242,7 +242,13 @@ class ShopeeSandbox(SandboxPlatform):
 
     # -- media ---------------------------------------------------------------------------
     async def upload_image(self, request: Request) -> Response:
-        fields = st.multipart_fields(request.headers.get("content-type", ""), await request.body())
+        fields: dict[str, bytes] = {}
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            async with request.form(max_part_size=st.MAX_IMAGE_BYTES + 1) as form:
+                for key, value in form.multi_items():
+                    fields[key] = (
+                        await value.read() if isinstance(value, UploadFile) else (value.encode())
+                    )
         problem = st.image_problem(fields)
         if problem:
             return st.error(*problem)
@@ -250,9 +256,6 @@ class ShopeeSandbox(SandboxPlatform):
         self.images.add(image_id)
         url = {"image_url_region": "VN", "image_url": st.image_url(image_id)}
         return st.envelope({"image_info": {"image_id": image_id, "image_url_list": [url]}})
-
-    async def image(self, request: Request) -> Response:
-        return Response(st.PNG_1X1, media_type="image/png")
 
     # -- reading -----------------------------------------------------------------------
     def _items(self, statuses: list[str]) -> list[SandboxItem]:

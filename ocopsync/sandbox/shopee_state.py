@@ -1,4 +1,4 @@
-"""Pure pieces of the Shopee emulator: envelopes, item rendering, validation, multipart.
+"""Pure pieces of the Shopee emulator: envelopes, item rendering, validation.
 
 Kept apart from :mod:`ocopsync.sandbox.shopee` (routes and gateway checks) so the app
 module stays readable. Nothing here imports the connector: the sandbox re-derives the
@@ -8,8 +8,6 @@ behind the same bug in the other.
 
 from __future__ import annotations
 
-import base64
-import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -52,9 +50,6 @@ HTTP_STATUS = {
     "error_rate_limit": 429,
     "error_server": 500,
 }
-PNG_1X1 = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 Problem = tuple[str, str]
@@ -267,23 +262,6 @@ def total_stock(entries: Any) -> int | None:
             return None
         total += stock
     return total
-
-
-def multipart_fields(content_type: str, body: bytes) -> dict[str, bytes]:
-    """Fields of a multipart/form-data body (no extra dependency for one upload route)."""
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    if not content_type.startswith("multipart/form-data") or not match:
-        return {}
-    fields: dict[str, bytes] = {}
-    for part in body.split(b"--" + match.group(1).encode()):
-        if part.startswith(b"--"):
-            break
-        part = part.removeprefix(b"\r\n").removesuffix(b"\r\n")
-        head, sep, content = part.partition(b"\r\n\r\n")
-        name = re.search(rb'name="([^"]*)"', head)
-        if sep and name:
-            fields[name.group(1).decode()] = content
-    return fields
 
 
 def image_problem(fields: Mapping[str, bytes]) -> Problem | None:
