@@ -23,6 +23,7 @@ from ocopsync import __version__, render
 from ocopsync.config import Settings, load_settings
 from ocopsync.errors import OcopsyncError
 from ocopsync.models import make_engine
+from ocopsync.store import record_connections
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -169,7 +170,7 @@ def init(
         target.write_text(example_config_text(), encoding="utf-8")
         render.stdout.print(f"wrote {target}")
     s = load_settings(target)
-    engine_for(s)
+    record_connections(engine_for(s), s.connections)
     shown = make_url(s.database_url).render_as_string(hide_password=True)
     render.stdout.print(f"database ready: {shown}")
 

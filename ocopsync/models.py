@@ -61,6 +61,21 @@ class Product(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Connection(SQLModel, table=True):
+    """A connection as the config last declared it (secrets stay in the environment).
+
+    The config is the source of truth; this copy lets the journal, listings and coverage
+    history name a platform and scope even after a connection leaves the config.
+    """
+
+    name: str = Field(primary_key=True)
+    platform: str
+    base_url: str
+    entity: str = "*"
+    enabled: bool = True
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Credential(SQLModel, table=True):
     """Tokens a platform issued to one connection; refreshed tokens replace them here."""
 
@@ -186,6 +201,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 __all__ = [
+    "Connection",
     "ConnectionLock",
     "CoverageSnapshot",
     "Credential",

@@ -17,9 +17,11 @@ from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ocopsync.config import ConnectionSettings
 from ocopsync.connectors.base import Tokens
 from ocopsync.errors import LockedError
 from ocopsync.models import (
+    Connection,
     ConnectionLock,
     Credential,
     Listing,
@@ -157,6 +159,19 @@ def mark_seen(engine: Engine, connection: str, when: datetime) -> None:
             .where(col(Listing.connection) == connection, col(Listing.remote_status) != "missing")
             .values(last_seen=when)
         )
+        session.commit()
+
+
+def record_connections(engine: Engine, connections: Iterable[ConnectionSettings]) -> None:
+    """Keep the ``connection`` table in step with the config (no credentials)."""
+    with Session(engine) as session:
+        for conn in connections:
+            row = session.get(Connection, conn.name) or Connection(
+                name=conn.name, platform=conn.platform, base_url=conn.base_url
+            )
+            row.platform, row.base_url = conn.platform, conn.base_url
+            row.entity, row.enabled, row.updated_at = conn.entity, conn.enabled, utcnow()
+            session.add(row)
         session.commit()
 
 

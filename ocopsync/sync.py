@@ -43,6 +43,7 @@ from ocopsync.store import (
     DbTokenStore,
     acquire_lock,
     finish_run,
+    record_connections,
     release_lock,
     start_run,
 )
@@ -119,6 +120,7 @@ async def run(
     chosen = select_connections(settings, request)
     run_id = None
     if request.apply:
+        record_connections(engine, chosen)
         run_id = start_run(
             engine,
             kind="sync",

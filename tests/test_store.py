@@ -6,15 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from ocopsync.config import parse_settings
 from ocopsync.connectors.base import Tokens
 from ocopsync.errors import ConfigError, LockedError
-from ocopsync.models import ConnectionLock, Listing, make_engine
+from ocopsync.models import Connection, ConnectionLock, Listing, make_engine
 from ocopsync.store import (
     DbTokenStore,
     acquire_lock,
     load_listings,
+    record_connections,
     release_lock,
     save_listings,
     start_run,
@@ -71,6 +73,29 @@ def test_saved_listing_rows_update_in_place(engine: Engine) -> None:
     save_listings(engine, [row])  # the second save updates, never inserts again
     rows = load_listings(engine, "c")
     assert list(rows) == ["A"] and rows["A"].last_stock == 5
+
+
+def test_connections_are_recorded_without_credentials(engine: Engine) -> None:
+    settings = parse_settings(
+        {
+            "connections": [
+                {
+                    "name": "qn-voso",
+                    "platform": "voso",
+                    "base_url": "http://v",
+                    "entity": "E1",
+                    "credentials": {"secret_key": "${VOSO_SECRET}"},
+                }
+            ]
+        }
+    )
+    record_connections(engine, settings.connections)
+    record_connections(engine, settings.connections)  # idempotent
+    with Session(engine) as session:
+        rows = session.exec(select(Connection)).all()
+    assert [(r.name, r.platform, r.base_url, r.entity) for r in rows] == [
+        ("qn-voso", "voso", "http://v", "E1")
+    ]
 
 
 def test_bad_database_url_is_a_config_error() -> None:
