@@ -47,6 +47,11 @@ class OpenConnection:
     locked: bool = False
 
 
+def all_skus(engine: Engine) -> frozenset[str]:
+    with Session(engine) as session:
+        return frozenset(session.exec(select(Product.sku)).all())
+
+
 def load_products(engine: Engine, entity: str | None) -> list[Product]:
     with Session(engine) as session:
         query = select(Product)
@@ -115,7 +120,7 @@ def plan_all(
     stock_after = settled_master(master, settlements)
     platforms = {o.settings.name: o.settings.platform for o in opened}
     reasons = {sku: stock_reason(s, platforms) for sku, s in settlements.items()}
-    catalog_skus = frozenset(master)
+    catalog_skus = all_skus(engine)  # orphans: unknown to the whole catalog, --entity or not
     drafts = {p.sku: draft_of(p) for p in products}
     for o in ready:
         assert o.remote is not None and o.connector is not None

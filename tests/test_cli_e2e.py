@@ -281,3 +281,31 @@ def test_catalog_list_search_and_show(setup):
     assert rows[0]["name"] == "Ruốc hàu Vân Đồn"
     code, _, err = cli("catalog", "show", "NOPE")
     assert code == 1 and "no product with SKU 'NOPE'" in err
+
+
+def test_entity_filter_touches_one_producer_and_calls_no_one_an_orphan(setup, tmp_path):
+    sandbox, _root, _catalog, _ = setup
+    rows = [
+        product("BC-1"),
+        product("BC-2"),
+        product("BL-1", entity_code="QN-HTX-BINHLIEU", name="Miến dong Bình Liêu"),
+    ]
+    cli("catalog", "import", str(write_catalog(tmp_path / "two.csv", rows)))
+    cli("sync")
+    write_catalog(
+        tmp_path / "two.csv",
+        [
+            product("BC-1", price_vnd="70000"),
+            product(
+                "BL-1", entity_code="QN-HTX-BINHLIEU", name="Miến dong Bình Liêu", price_vnd="70000"
+            ),
+        ],
+    )
+    cli("catalog", "import", str(tmp_path / "two.csv"))
+    code, plan, _ = cli("plan", "--entity", "QN-HTX-BINHLIEU", "--format", "json")
+    assert code == 0 and plan["orphans"] == []
+    assert [(o["sku"], o["action"]) for o in plan["operations"]] == [("BL-1", "update_price")]
+    code, result, _ = cli("sync", "--entity", "QN-HTX-BINHLIEU", "--format", "json")
+    assert (code, result["applied"]) == (0, 1)
+    snap = sandbox["portal"].snapshot()
+    assert (snap["BL-1"]["price"], snap["BC-1"]["price"]) == (77_000, 50_000)
