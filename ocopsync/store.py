@@ -81,12 +81,19 @@ def acquire_lock(engine: Engine, connection: str, run_id: int) -> None:
         current = session.get(ConnectionLock, connection)
         if current is not None:
             expires = as_utc(current.expires_at)
-            if expires is not None and expires > now:
+            alive = expires is not None and expires > now and not _holder_is_gone(current.holder)
+            if alive:
                 raise LockedError(
                     f"connection {connection!r} is locked by run {current.run_id} "
                     f"({current.holder}) until {expires:%Y-%m-%d %H:%M} UTC"
                 )
-            session.delete(current)  # a killed run's lock: break it
+            # A killed run's lock: break it, and say so in that run's record.
+            session.execute(
+                update(SyncRun)
+                .where(col(SyncRun.id) == current.run_id, col(SyncRun.status) == "running")
+                .values(status="interrupted", finished_at=now)
+            )
+            session.delete(current)
             session.commit()
         session.add(
             ConnectionLock(
@@ -101,6 +108,23 @@ def acquire_lock(engine: Engine, connection: str, run_id: int) -> None:
             session.commit()
         except IntegrityError as exc:  # another process won the race
             raise LockedError(f"connection {connection!r} is locked by another run") from exc
+
+
+def _holder_is_gone(holder: str) -> bool:
+    """True when the lock's holder was a process on this machine that no longer runs.
+
+    Only this machine can be checked; a holder elsewhere keeps its lock until it expires.
+    """
+    host, _, pid_text = holder.rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    return False
 
 
 def release_lock(engine: Engine, connection: str, run_id: int) -> None:

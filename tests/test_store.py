@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +14,7 @@ from sqlmodel import Session, select
 from ocopsync.config import parse_settings
 from ocopsync.connectors.base import Tokens
 from ocopsync.errors import ConfigError, LockedError
-from ocopsync.models import Connection, ConnectionLock, Listing, make_engine
+from ocopsync.models import Connection, ConnectionLock, Listing, SyncRun, make_engine
 from ocopsync.store import (
     DbTokenStore,
     acquire_lock,
@@ -47,6 +50,45 @@ def test_a_killed_runs_lock_expires(engine: Engine) -> None:
         )
         session.commit()
     acquire_lock(engine, "c", start_run(engine, kind="sync", trigger="cli", summary={}))
+
+
+def test_a_lock_left_by_a_dead_process_here_is_broken_at_once(engine: Engine) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    killed_run = start_run(engine, kind="sync", trigger="cron", summary={})
+    with Session(engine) as session:
+        session.add(
+            ConnectionLock(
+                connection="c",
+                run_id=killed_run,
+                holder=f"{socket.gethostname()}:{dead.stdout.strip()}",
+                expires_at=datetime.now(UTC) + timedelta(hours=5),
+            )
+        )
+        session.commit()
+    acquire_lock(engine, "c", start_run(engine, kind="sync", trigger="cli", summary={}))
+    with Session(engine) as session:
+        assert session.get(SyncRun, killed_run).status == "interrupted"
+
+
+def test_a_live_holder_elsewhere_keeps_its_lock(engine: Engine) -> None:
+    run_a = start_run(engine, kind="sync", trigger="cron", summary={})
+    with Session(engine) as session:
+        session.add(
+            ConnectionLock(
+                connection="c",
+                run_id=run_a,
+                holder="other-host:1",
+                expires_at=datetime.now(UTC) + timedelta(hours=5),
+            )
+        )
+        session.commit()
+    with pytest.raises(LockedError, match="other-host"):
+        acquire_lock(engine, "c", start_run(engine, kind="sync", trigger="cli", summary={}))
 
 
 def test_tokens_round_trip_and_replace(engine: Engine) -> None:
