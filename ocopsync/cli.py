@@ -42,6 +42,9 @@ runs_app = typer.Typer(help="Past sync runs and their journal.", no_args_is_help
 sandbox_app = typer.Typer(
     help="Emulated platforms on loopback, for trying things safely.", no_args_is_help=True
 )
+schedule_app = typer.Typer(
+    help="The nightly reconciliation as a long-running service.", no_args_is_help=True
+)
 connections_app = typer.Typer(
     help="Configured shops: onboarding and credential checks.", no_args_is_help=True
 )
@@ -49,6 +52,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(runs_app, name="runs")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(connections_app, name="connections")
+app.add_typer(schedule_app, name="schedule")
 
 
 class Format(StrEnum):
@@ -315,7 +319,7 @@ def catalog_export(
 
 
 # -- plan and sync -----------------------------------------------------------------------
-def _sync(
+def execute_sync(
     *,
     platform: str | None,
     entity: str | None,
@@ -350,7 +354,7 @@ def plan(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Show what a sync would change. Changes nothing."""
-    result = _sync(platform=platform, entity=entity, connection=connection, apply=False)
+    result = execute_sync(platform=platform, entity=entity, connection=connection, apply=False)
     doc = render.plan_document(result.plans, result)
     if fmt is Format.json:
         render.emit_json(doc)
@@ -373,7 +377,7 @@ def sync(
     if dry_run:
         plan(platform=platform, entity=entity, connection=connection, fmt=fmt)
         return
-    result = _sync(
+    result = execute_sync(
         platform=platform,
         entity=entity,
         connection=connection,
