@@ -6,6 +6,7 @@ batch sizes allow, and the process's peak RSS. A figure-printing script, not a t
 
     python benchmarks/bench_sync.py                 # 17,316 products, the national count
     python benchmarks/bench_sync.py --products 2000 --json
+    python benchmarks/bench_sync.py --faults '{"error_rate": 0.05, "rate_limit_rate": 0.02}'
 
 Rate limits are lifted on both sides (connector budget and sandbox quota) so the
 figures measure ocopsync, not a quota; everything runs on one event loop in-process
@@ -36,6 +37,7 @@ from ocopsync.demo import authorize_sandbox_shops
 from ocopsync.demo_data import write_sample_catalog
 from ocopsync.models import Product, make_engine
 from ocopsync.sandbox import PLATFORM_MODULES, Sandbox, build_sandbox
+from ocopsync.sandbox.faults import Faults
 from ocopsync.store import DbTokenStore
 from ocopsync.sync import Harness, SyncRequest, run
 
@@ -146,7 +148,8 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
         write_sample_catalog(catalog, today=today, size=args.products)
         engine = make_engine(f"sqlite:///{tmp}/bench.db")
         import_catalog(engine, catalog)
-        sandbox = build_sandbox(list(PLATFORM_MODULES))
+        faults = Faults.from_mapping(json.loads(args.faults)) if args.faults else None
+        sandbox = build_sandbox(list(PLATFORM_MODULES), faults=faults)
         settings = settings_for(sandbox, str(engine.url))
         await authorize_sandbox_shops(settings, sandbox, DbTokenStore(engine), sandbox.transport())
         empty = {c.name: 0 for c in settings.connections}
@@ -166,6 +169,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=NATIONAL_COUNT)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--faults",
+        help='sandbox fault injection for every scenario, e.g. \'{"error_rate": 0.05, '
+        '"rate_limit_rate": 0.02, "drop_rate": 0.01, "seed": 1}\' (retries count as requests)',
+    )
     args = parser.parse_args()
     results = asyncio.run(main_async(args))
     if args.json:
