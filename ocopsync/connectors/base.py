@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -49,6 +49,12 @@ class Capabilities:
     """Requests per second we allow ourselves, to stay under the platform's quota."""
     needs_authorization: bool = False
     """True when a seller must authorize the shop (OAuth code -> tokens) first."""
+    orders: bool = False
+    """True when the platform's orders can be read (:meth:`Connector.list_order_lines`).
+
+    Sales are then counted from order lines; without it they are inferred from stock."""
+    orders_max_window: timedelta | None = None
+    """Longest time range one orders query may span (Shopee: 15 days); None: no limit."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,32 @@ class RemoteListing:
     price: int
     stock: int
     status: ListingStatus
+
+
+class OrderLineStatus(enum.StrEnum):
+    """What one order line does to stock, in our words (each platform maps its statuses).
+
+    ``active`` covers every state in which the units have left the shop (unpaid, paid,
+    shipped, delivered); ``cancelled`` and ``returned`` give the units back.
+    """
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of one platform order: ``quantity`` units of one seller SKU."""
+
+    order_id: str
+    line_id: str
+    """Unique within the order (the platform's item/line id, or the SKU when it has none)."""
+    seller_sku: str
+    quantity: int
+    status: OrderLineStatus
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -173,6 +205,11 @@ class Connector(Protocol):
 
     def list_listings(self) -> AsyncIterator[RemoteListing]:
         """Every listing of the shop, paging under the hood."""
+        ...
+
+    def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
+        """Lines of every order created or updated in ``[since, until]`` (UTC), paging and
+        splitting the range under the hood. Only called when ``capabilities.orders``."""
         ...
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:

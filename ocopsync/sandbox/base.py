@@ -99,6 +99,108 @@ class SandboxShop:
 
 
 @dataclass
+class SandboxOrderLine:
+    """One line of an emulated order, in neutral terms (apps render their own shape)."""
+
+    line_id: str
+    sku: str
+    remote_id: str
+    quantity: int
+    price: int
+    status: str = "active"
+    """``active`` (units left the shop), ``cancelled`` or ``returned`` (units back)."""
+
+
+@dataclass
+class SandboxOrder:
+    order_id: str
+    lines: list[SandboxOrderLine]
+    created_at: float
+    updated_at: float
+
+    @property
+    def status(self) -> str:
+        """The order's neutral status: cancelled or returned only when every line is."""
+        states = {line.status for line in self.lines}
+        return states.pop() if len(states) == 1 else "active"
+
+
+class OrderRefused(Exception):
+    """A buyer's order the shop cannot take (stock short, item not on sale, unknown SKU)."""
+
+
+class OrderBook:
+    """The orders of one shop: placing one takes its units from the shop's stock, and a
+    cancellation or return puts them back, as marketplaces do for their sellers."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, SandboxOrder] = {}
+
+    def place(
+        self,
+        shop: SandboxShop,
+        order_id: str,
+        lines: list[tuple[str, int]],
+        now: float,
+    ) -> SandboxOrder:
+        wanted: dict[str, int] = {}
+        for sku, quantity in lines:
+            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+                raise OrderRefused(f"quantity for {sku} must be a whole number >= 1")
+            wanted[sku] = wanted.get(sku, 0) + quantity
+        items = {}
+        for sku, quantity in wanted.items():
+            item = shop.by_sku(sku)
+            if item is None:
+                raise OrderRefused(f"no listing with SKU {sku} in this shop")
+            if item.status != "live":
+                raise OrderRefused(f"{sku} is not on sale (status {item.status})")
+            if item.stock < quantity:
+                raise OrderRefused(f"{sku}: only {item.stock} in stock, {quantity} ordered")
+            items[sku] = item
+        order_lines = []
+        for n, (sku, quantity) in enumerate(wanted.items(), start=1):
+            item = items[sku]
+            item.stock -= quantity
+            item.updated_at = now
+            order_lines.append(
+                SandboxOrderLine(f"{order_id}-{n}", sku, item.remote_id, quantity, item.price)
+            )
+        order = SandboxOrder(order_id, order_lines, now, now)
+        self.orders[order_id] = order
+        return order
+
+    def give_back(
+        self, shop: SandboxShop, order_id: str, status: str, now: float, sku: str | None = None
+    ) -> SandboxOrder:
+        """Cancel (``status='cancelled'``) or return (``'returned'``) the order's active
+        lines, or only the line of ``sku``; their units go back to the shop once."""
+        order = self.orders.get(order_id)
+        if order is None:
+            raise KeyError(order_id)
+        lines = [ln for ln in order.lines if ln.status == "active" and sku in (None, ln.sku)]
+        if not lines:
+            raise OrderRefused(f"order {order_id} has no active line to give back")
+        for line in lines:
+            line.status = status
+            item = shop.by_sku(line.sku)
+            if item is not None:
+                item.stock += line.quantity
+                item.updated_at = now
+        order.updated_at = now
+        return order
+
+    def updated_between(self, start: float, end: float) -> list[SandboxOrder]:
+        """Orders created or updated in ``[start, end]``, oldest update first."""
+        found = [o for o in self.orders.values() if start <= o.updated_at <= end]
+        return sorted(found, key=lambda o: (o.updated_at, o.order_id))
+
+    def created_between(self, start: float, end: float) -> list[SandboxOrder]:
+        found = [o for o in self.orders.values() if start <= o.created_at <= end]
+        return sorted(found, key=lambda o: (o.created_at, o.order_id))
+
+
+@dataclass
 class IssuedToken:
     access_token: str
     refresh_token: str
@@ -190,6 +292,8 @@ class SandboxPlatform:
         self.shop = SandboxShop()
         self.quota = ShopRateLimiter(self.rate_limit_per_s, self.rate_limit_burst, self.clock)
         self.requests = 0
+        self.orders = OrderBook()
+        self._order_seq = 0
 
     # -- what subclasses provide -------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -213,6 +317,22 @@ class SandboxPlatform:
 
     def expire_tokens(self) -> None:
         """Expire every access token now (platforms without tokens ignore this)."""
+
+    def new_order_id(self) -> str:
+        """The next order id, in the platform's own style (subclasses override)."""
+        self._order_seq += 1
+        return f"{self.name.upper()}-{self._order_seq:08d}"
+
+    # -- the buyer -------------------------------------------------------------------
+    def place_order(self, lines: list[tuple[str, int]]) -> SandboxOrder:
+        """A buyer orders ``[(sku, quantity), ...]``; raises OrderRefused when it cannot."""
+        return self.orders.place(self.shop, self.new_order_id(), lines, self.clock())
+
+    def cancel_order(self, order_id: str, sku: str | None = None) -> SandboxOrder:
+        return self.orders.give_back(self.shop, order_id, "cancelled", self.clock(), sku)
+
+    def return_order(self, order_id: str, sku: str | None = None) -> SandboxOrder:
+        return self.orders.give_back(self.shop, order_id, "returned", self.clock(), sku)
 
     # -- shared ------------------------------------------------------------------------
     async def arrive(self) -> Fault | None:
@@ -255,6 +375,13 @@ class SandboxPlatform:
             Route("/_sandbox/expire-tokens", self._expire_endpoint, methods=["POST"]),
             Route("/_sandbox/items", self._items_endpoint, methods=["GET"]),
             Route("/_sandbox/image.png", self._image_endpoint, methods=["GET"]),
+            Route("/_sandbox/orders", self._orders_endpoint, methods=["GET", "POST"]),
+            Route(
+                "/_sandbox/orders/{order_id}/cancel", self._give_back_endpoint, methods=["POST"]
+            ),
+            Route(
+                "/_sandbox/orders/{order_id}/return", self._give_back_endpoint, methods=["POST"]
+            ),
         ]
         return Starlette(routes=routes)
 
@@ -276,3 +403,57 @@ class SandboxPlatform:
 
     async def _items_endpoint(self, request: Request) -> Response:
         return JSONResponse(self.snapshot())
+
+    async def _orders_endpoint(self, request: Request) -> Response:
+        """Play the buyer: ``{"sku", "quantity"}`` or ``{"lines": [{"sku", "quantity"}]}``."""
+        if request.method == "GET":
+            return JSONResponse([_order_json(o) for o in self.orders.orders.values()])
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        raw = body.get("lines", [body]) if isinstance(body, dict) else None
+        if not isinstance(raw, list) or not raw or not all(isinstance(x, dict) for x in raw):
+            return JSONResponse(
+                {"error": 'body must be {"sku": ..., "quantity": n} or {"lines": [...]}'},
+                status_code=422,
+            )
+        lines = [(str(x.get("sku", "")), x.get("quantity", 1)) for x in raw]
+        try:
+            order = self.place_order(lines)
+        except OrderRefused as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        return JSONResponse(_order_json(order), status_code=201)
+
+    async def _give_back_endpoint(self, request: Request) -> Response:
+        order_id = request.path_params["order_id"]
+        sku = None
+        if await request.body():
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                return JSONResponse({"error": 'body must be {"sku": ...}'}, status_code=422)
+            sku = body.get("sku")
+        give_back = self.return_order if request.url.path.endswith("/return") else self.cancel_order
+        try:
+            order = give_back(order_id, sku)
+        except KeyError:
+            return JSONResponse({"error": f"no order {order_id}"}, status_code=404)
+        except OrderRefused as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        return JSONResponse(_order_json(order))
+
+
+def _order_json(order: SandboxOrder) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "status": order.status,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "lines": [
+            {"line_id": ln.line_id, "sku": ln.sku, "quantity": ln.quantity, "status": ln.status}
+            for ln in order.lines
+        ],
+    }
