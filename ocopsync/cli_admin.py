@@ -338,15 +338,16 @@ def sandbox_serve(
         typer.Option(
             help="Fault injection as JSON, e.g. "
             '\'{"error_rate": 0.1, "rate_limit_rate": 0.05, "latency_s": 0.2, '
-            '"drop_rate": 0.01, "token_ttl_s": 60, "seed": 1}\'.'
+            '"drop_rate": 0.01, "drop_after_share": 0.5, "token_ttl_s": 60, "seed": 1}\'; '
+            "drop_after_share is the share of drops made after the platform handled the "
+            "request (the change is made, the answer lost)."
         ),
     ] = None,
 ) -> None:
     """Serve every emulated platform under /portal, /shopee, /lazada, /sendo, /voso, /postmart."""
-    import uvicorn
-
     from ocopsync.sandbox import build_sandbox
     from ocopsync.sandbox.faults import Faults
+    from ocopsync.serve import serve_foreground
 
     if not host.startswith("127.") and host not in ("localhost", "::1"):
         raise ConfigError("the sandbox serves on loopback only (127.0.0.1, localhost or ::1)")
@@ -365,4 +366,7 @@ def sandbox_serve(
             + (f", authorization code={code}" if code else ""),
             highlight=False,
         )
-    uvicorn.run(sandbox.app, host=host, port=port, log_level="warning", lifespan="off")
+    # The same server as the tests' serve_in_thread, so a dropped request closes the
+    # socket here too instead of answering 500.
+    if not serve_foreground(sandbox.app, host, port):
+        raise ConfigError(f"the sandbox could not serve on {host}:{port} (is the port in use?)")

@@ -1,19 +1,37 @@
-"""Serve an ASGI app with uvicorn on loopback from a background thread.
+"""Serve an ASGI app with uvicorn on loopback, in a background thread or the foreground.
 
 The demo and the end-to-end tests need the sandbox on a real port while the same
-process runs the CLI against it; ``sandbox serve`` runs it in the foreground instead.
+process runs the CLI against it (:func:`serve_in_thread`); ``sandbox serve`` runs it
+in the foreground instead (:func:`serve_foreground`). Both build their server from
+:func:`server_config`, so a fault injected in one behaves the same in the other.
+
+uvicorn answers an exception from the app with a 500, but a dropped connection must
+reach the client as a socket closed with no answer at all. :class:`DroppingH11Protocol`
+is uvicorn's h11 protocol where an app raising
+:class:`~ocopsync.sandbox.faults.ConnectionDropped` has its connection aborted instead.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from ocopsync.sandbox.faults import ConnectionDropped
+
+if TYPE_CHECKING:
+    from uvicorn._types import ASGIReceiveCallable, ASGISendCallable, Scope
+    from uvicorn.server import ServerState
+
+logger = logging.getLogger(__name__)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -23,16 +41,78 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+class DroppingH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, where ``ConnectionDropped`` from the app loses the connection.
+
+    The app is wrapped per connection (uvicorn builds one protocol per connection), so
+    the wrapper knows its own transport; nothing in uvicorn is patched. The app is
+    expected to have sent nothing before raising (``SandboxApp`` makes sure of it),
+    so the client sees the socket close before any byte of an answer, as when a real
+    server dies or a proxy gives up. If an app did start answering, the abort still
+    cuts the answer short, which is a lost connection too.
+    """
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._wrapped_app = self.app
+        self.app = self._run_or_drop
+
+    async def _run_or_drop(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        # h11 handles one request at a time on a connection and the next cycle only
+        # starts once this one's answer is complete, so the cycle current when the app
+        # starts is the one running it (and an aborted one never completes).
+        cycle = self.cycle
+        try:
+            await self._wrapped_app(scope, receive, send)
+        except ConnectionDropped:
+            logger.debug("fault injection: dropping the connection of %s", scope.get("path"))
+            # Marked disconnected first, the cycle writes nothing more: no 500 and no
+            # "returned without starting response" error once this returns.
+            cycle.disconnected = True
+            self.transport.abort()
+
+
+def server_config(
+    app: Any, host: str = "127.0.0.1", port: int = 8700, **options: Any
+) -> uvicorn.Config:
+    """The uvicorn configuration every ocopsync server uses (h11 with dropped connections).
+
+    ``options`` are passed to :class:`uvicorn.Config` over these defaults.
+    """
+    settings: dict[str, Any] = {
+        "log_level": "warning",
+        "lifespan": "off",
+        "http": DroppingH11Protocol,
+        **options,
+    }
+    return uvicorn.Config(app, host=host, port=port, **settings)
+
+
+def serve_foreground(app: Any, host: str, port: int, **options: Any) -> bool:
+    """Serve ``app`` until interrupted (Ctrl-C); False when the server could not start.
+
+    What ``uvicorn.run`` does for one worker, on :func:`server_config`.
+    """
+    server = uvicorn.Server(server_config(app, host, port, **options))
+    server.run()
+    return server.started
+
+
 @contextmanager
 def serve_in_thread(
     app: Any, host: str = "127.0.0.1", port: int | None = None, startup_timeout_s: float = 10.0
 ) -> Iterator[str]:
     """Yield the root URL while ``app`` is served; stop the server on exit."""
     port = port or free_port(host)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, host, port, access_log=False))
     thread = threading.Thread(target=server.run, name=f"uvicorn:{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout_s

@@ -4,6 +4,12 @@
 ``/shopee``, ``/lazada``, ``/sendo``, ``/voso`` and ``/postmart``. Tests mount it
 in-process with :meth:`Sandbox.transport`; ``ocopsync sandbox serve`` serves it with
 uvicorn on loopback; the demo and the benchmarks do either.
+
+Dropped connections look the same on both paths: :class:`SandboxApp` makes sure a
+dropped request sends no byte of an answer and ends with :class:`ConnectionDropped`
+(before the handler) or :class:`AnswerDropped` (after it); :class:`SandboxTransport`
+turns either into the ``httpx.RemoteProtocolError`` of a real lost connection, and
+``ocopsync.serve`` aborts the socket when served by uvicorn.
 """
 
 from __future__ import annotations
@@ -15,9 +21,16 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
+from starlette.types import Message, Receive, Scope, Send
 
 from ocopsync.sandbox.base import SandboxPlatform
-from ocopsync.sandbox.faults import ConnectionDropped, Faults
+from ocopsync.sandbox.faults import (
+    AnswerDropped,
+    ConnectionDropped,
+    DropKind,
+    Faults,
+    watch_drops,
+)
 
 PLATFORM_MODULES: dict[str, str] = {
     "portal": "ocopsync.sandbox.portal",
@@ -40,7 +53,7 @@ class Sandbox:
 
     def __init__(self, platforms: dict[str, SandboxPlatform]) -> None:
         self.platforms = platforms
-        self.app = Starlette(
+        self.app = SandboxApp(
             routes=[Mount(f"/{name}", app=p.app()) for name, p in platforms.items()]
         )
 
@@ -85,13 +98,46 @@ def build_sandbox(
     return Sandbox({n: platform_class(n)(clock=clock, faults=faults) for n in names})
 
 
+class SandboxApp(Starlette):
+    """The sandbox's Starlette app, where a dropped request answers nothing at all.
+
+    Starlette's error middleware answers any exception with a 500 before re-raising
+    it, which is what a client saw of ``drop_rate``. Here every HTTP request runs
+    under :func:`watch_drops`: once the platform's fault injector has decided to drop
+    it, whatever the app sends (that 500, or the handler's real answer when the drop
+    comes after it) is swallowed, and the call ends with :class:`ConnectionDropped`
+    for the server or transport to turn into a lost connection. The drop-after path
+    lets the app run to completion first, so its change really is made.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        with watch_drops() as drop:
+
+            async def send_unless_dropped(message: Message) -> None:
+                if drop.kind is None:
+                    await send(message)
+
+            await super().__call__(scope, receive, send_unless_dropped)
+            if drop.kind is DropKind.AFTER:
+                raise AnswerDropped()
+
+
+DISCONNECTED = "Server disconnected without sending a response."
+"""What httpcore says when a server closes the socket before answering."""
+
+
 class SandboxTransport(httpx.ASGITransport):
-    """ASGITransport where a dropped connection looks like one to the client."""
+    """ASGITransport where a dropped connection looks like one to the client.
+
+    Both kinds of drop give the error httpx raises for a real server that closed the
+    socket before answering, so a client cannot tell in-process from loopback.
+    """
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return await super().handle_async_request(request)
         except ConnectionDropped as exc:
-            raise httpx.RemoteProtocolError(
-                "server closed the connection", request=request
-            ) from exc
+            raise httpx.RemoteProtocolError(DISCONNECTED, request=request) from exc
