@@ -11,12 +11,22 @@ kept in this one module (and emulated by :mod:`ocopsync.sandbox.portal`):
   (``published`` | ``hidden``);
 - ``POST /api/v1/products/batch`` ``{"updates": [{id, price?, stock?}]}`` (<= 50) ->
   ``{"results": [{id, ok, error?}]}``;
+- ``GET  /api/v1/orders?updated_from=&updated_to=&page=&page_size=`` (<= 100; both ends
+  ISO 8601 with an offset, inclusive) -> ``{items: [{id, status, created_at, updated_at,
+  lines: [{id, sku, quantity, price, status}]}], page, page_size, total}``: the orders
+  created or last updated in the range, oldest update first; order and line statuses are
+  ``placed`` | ``cancelled`` | ``returned`` (a line's own status is what counts: an order
+  stays ``placed`` while any line is);
 - errors ``{"error": {"code", "message"}}`` with 401, 404, 409, 422, 429 (+ Retry-After), 5xx.
+
+A 2xx answer that is not JSON, or an order with a missing or mistyped field, is a
+TransientError ``bad_answer``: retried like a failed call, this connection's error after.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -28,6 +38,8 @@ from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
     ListingStatus,
+    OrderLine,
+    OrderLineStatus,
     PriceUpdate,
     RemoteListing,
     StatusChange,
@@ -43,6 +55,13 @@ from ocopsync.errors import (
 )
 
 PLATFORM = "portal"
+ORDERS = "/api/v1/orders"
+ORDER_PAGE_SIZE = 100
+LINE_STATUS = {
+    "placed": OrderLineStatus.ACTIVE,
+    "cancelled": OrderLineStatus.CANCELLED,
+    "returned": OrderLineStatus.RETURNED,
+}
 STATUS_FROM_REMOTE = {
     "published": ListingStatus.LIVE,
     "hidden": ListingStatus.UNLISTED,
@@ -84,6 +103,63 @@ def parse_item(item: dict[str, Any]) -> RemoteListing:
     )
 
 
+def bad_answer(detail: str) -> TransientError:
+    return TransientError(f"answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer")
+
+
+def _field(obj: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
+    value = obj.get(key)
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
+        return value
+    raise bad_answer(f"{where}.{key} should be {kind.__name__}, got {type(value).__name__}")
+
+
+def _instant(obj: Mapping[str, Any], key: str, where: str) -> datetime:
+    text = _field(obj, key, str, where)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise bad_answer(f"{where}.{key} should be ISO 8601 with an offset, got {text!r}")
+    return when.astimezone(UTC)
+
+
+def iso(when: datetime) -> str:
+    """An aware instant as the portal writes it (UTC, ``Z``); a naive one is taken as UTC."""
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def parse_order(order: Any) -> list[OrderLine]:
+    if not isinstance(order, dict):
+        raise bad_answer("items[] should hold objects")
+    order_id = _field(order, "id", str, "order")
+    created = _instant(order, "created_at", "order")
+    updated = _instant(order, "updated_at", "order")
+    lines = []
+    for line in _field(order, "lines", list, "order"):
+        if not isinstance(line, dict):
+            raise bad_answer("order.lines[] should hold objects")
+        status = LINE_STATUS.get(_field(line, "status", str, "line"))
+        if status is None:
+            raise bad_answer(f"line.status {line['status']!r} is not placed/cancelled/returned")
+        line_id, sku = _field(line, "id", str, "line"), _field(line, "sku", str, "line")
+        quantity = _field(line, "quantity", int, "line")
+        lines.append(OrderLine(order_id, line_id, sku, quantity, status, created, updated))
+    return lines
+
+
+def order_page(data: Any) -> tuple[list[OrderLine], int, int]:
+    """The lines of one page of orders, how many orders it held, and the total."""
+    if not isinstance(data, dict):
+        raise bad_answer("an orders page should be an object")
+    orders = _field(data, "items", list, "page")
+    total = _field(data, "total", int, "page")
+    return [line for order in orders for line in parse_order(order)], len(orders), total
+
+
 def create_body(draft: ListingDraft) -> dict[str, Any]:
     return {
         "sku": draft.sku,
@@ -101,7 +177,12 @@ def create_body(draft: ListingDraft) -> dict[str, Any]:
 class PortalConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
-        page_size=100, price_batch=50, stock_batch=50, status_batch=1, rate_limit_per_s=50.0
+        page_size=100,
+        price_batch=50,
+        stock_batch=50,
+        status_batch=1,
+        rate_limit_per_s=50.0,
+        orders=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -111,12 +192,21 @@ class PortalConnector(HttpConnector):
         self._auth = {"Authorization": f"Bearer {api_key}"}
         self._start_http(ctx)
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+    async def _request(
+        self, method: str, url: str, read: Callable[[Any], Any] | None = None, **kwargs: Any
+    ) -> Any:
+        """The JSON of one call, or ``read(json)``: reading inside the attempt retries a
+        malformed answer like a failed call."""
+
         async def attempt() -> Any:
             response = await self.http.send(method, url, headers=self._auth, **kwargs)
-            if response.is_success:
-                return response.json()
-            raise error_from_response(response)
+            if not response.is_success:
+                raise error_from_response(response)
+            try:
+                data = response.json()
+            except ValueError:
+                raise bad_answer(f"HTTP {response.status_code} without JSON") from None
+            return read(data) if read else data
 
         return await self.http.call(attempt)
 
@@ -131,6 +221,18 @@ class PortalConnector(HttpConnector):
             for item in items:
                 yield parse_item(item)
             if len(items) < size or page * size >= int(data.get("total", 0)):
+                return
+            page += 1
+
+    async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
+        window = {"updated_from": iso(since), "updated_to": iso(until)}
+        page, size = 1, ORDER_PAGE_SIZE
+        while True:
+            params = {**window, "page": page, "page_size": size}
+            lines, count, total = await self._request("GET", ORDERS, read=order_page, params=params)
+            for line in lines:
+                yield line
+            if count < size or page * size >= total:
                 return
             page += 1
 

@@ -30,6 +30,14 @@ The dialect, in the style of VNPost's partner web services:
   -> ``{"data": {"succeeded": [{id}], "failed": [{id, code, message}]}}``.
 - ``POST /api/seller/v2/products/{id}/hide`` and ``.../show``: one product per call ->
   ``{"data": product}``.
+- ``GET /api/seller/v2/orders?updated_from=&updated_to=&page=&limit=`` (limit <= 50; both
+  ends ISO 8601 with an offset, inclusive and required) -> ``{"data": {"items": [...],
+  "pagination": {"page", "limit", "total"}}}``: the orders created or last updated in the
+  range, oldest update first. An order is ``{id (e.g. "PM0000000001"), status: pending |
+  confirmed | shipping | delivered | cancelled | returned, created_at, updated_at (ISO 8601
+  in Vietnam time, +07:00), lines: [{id (integer, unique within the order), product_id,
+  sku, quantity, price, status: ordered | cancelled | returned}]}``; a line's own status
+  is what counts for stock.
 - Errors are ``{"error": {"code", "message"}}``: ``invalid_client``, ``invalid_token``,
   ``token_expired`` (401), ``forbidden`` (403), ``not_found`` (404), ``sku_exists`` (409),
   ``validation_failed`` (422), ``rate_limited`` (429 with ``Retry-After``; quota 100
@@ -47,14 +55,16 @@ the token store with its expiry and reused by later runs until then, bound to th
 ``client_id`` that obtained it (in ``Tokens.extra``) so new credentials never use an
 old client's token; ``invalid_token`` is handled like ``token_expired`` (new token,
 one retry), since with client credentials a fresh token is always one call away;
-image URLs are taken as they are, with no upload step.
+image URLs are taken as they are, with no upload step; an answer without ``data``, or an
+order with a missing or mistyped field, is a TransientError ``bad_answer``, retried like a
+failed call and this connection's error after.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -67,6 +77,8 @@ from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
     ListingStatus,
+    OrderLine,
+    OrderLineStatus,
     PriceUpdate,
     RemoteListing,
     StatusChange,
@@ -86,6 +98,7 @@ from ocopsync.errors import (
 
 PLATFORM = "postmart"
 PRODUCTS = "/api/seller/v2/products"
+ORDERS = "/api/seller/v2/orders"
 MAX_ITEMS = 50
 """Largest page, and most items a prices or stocks request may carry."""
 STATUS_FROM_REMOTE = {
@@ -93,6 +106,11 @@ STATUS_FROM_REMOTE = {
     "hidden": ListingStatus.UNLISTED,
     "pending_review": ListingStatus.PENDING,
     "rejected": ListingStatus.REJECTED,
+}
+LINE_STATUS = {
+    "ordered": OrderLineStatus.ACTIVE,
+    "cancelled": OrderLineStatus.CANCELLED,
+    "returned": OrderLineStatus.RETURNED,
 }
 
 # The one error table: Postmart code -> what the caller should do.
@@ -183,6 +201,62 @@ def batch_outcome(
     return outcome
 
 
+def bad_answer(detail: str) -> TransientError:
+    return TransientError(f"answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer")
+
+
+def _field(obj: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
+    value = obj.get(key)
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
+        return value
+    raise bad_answer(f"{where}.{key} should be {kind.__name__}, got {type(value).__name__}")
+
+
+def _instant(obj: Mapping[str, Any], key: str, where: str) -> datetime:
+    text = _field(obj, key, str, where)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise bad_answer(f"{where}.{key} should be ISO 8601 with an offset, got {text!r}")
+    return when.astimezone(UTC)
+
+
+def iso(when: datetime) -> str:
+    """An instant as a query value; a naive one is taken as UTC."""
+    return (when.replace(tzinfo=UTC) if when.tzinfo is None else when).isoformat()
+
+
+def parse_order(order: Any) -> list[OrderLine]:
+    if not isinstance(order, dict):
+        raise bad_answer("data.items[] should hold orders")
+    order_id = _field(order, "id", str, "order")
+    created = _instant(order, "created_at", "order")
+    updated = _instant(order, "updated_at", "order")
+    lines = []
+    for line in _field(order, "lines", list, "order"):
+        if not isinstance(line, dict):
+            raise bad_answer("order.lines[] should hold objects")
+        status = LINE_STATUS.get(_field(line, "status", str, "line"))
+        if status is None:
+            raise bad_answer(f"line.status {line['status']!r} is not ordered/cancelled/returned")
+        line_id, sku = _field(line, "id", int, "line"), _field(line, "sku", str, "line")
+        quantity = _field(line, "quantity", int, "line")
+        lines.append(OrderLine(order_id, str(line_id), sku, quantity, status, created, updated))
+    return lines
+
+
+def order_page(data: Any) -> tuple[list[OrderLine], int]:
+    """The lines of one page of orders, and the total number of orders."""
+    if not isinstance(data, dict):
+        raise bad_answer("data should be an object")
+    orders = _field(data, "items", list, "data")
+    total = _field(_field(data, "pagination", dict, "data"), "total", int, "pagination")
+    return [line for order in orders for line in parse_order(order)], total
+
+
 def category_code(options: Mapping[str, Any], group: str) -> str | None:
     code = str((options.get("category_map") or {}).get(group) or "").strip()
     return code or None
@@ -226,6 +300,7 @@ class PostmartConnector(HttpConnector):
         stock_batch=MAX_ITEMS,
         status_batch=1,
         rate_limit_per_s=10.0,
+        orders=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -268,8 +343,11 @@ class PostmartConnector(HttpConnector):
             if not usable(self._tokens, self._client_id, self.http.now()):
                 await self._new_token()
 
-    async def _data(self, method: str, url: str, **kwargs: Any) -> Any:
-        """The ``data`` of a bearer call; a refused token is replaced once."""
+    async def _data(
+        self, method: str, url: str, read: Callable[[Any], Any] | None = None, **kwargs: Any
+    ) -> Any:
+        """The ``data`` of a bearer call, or ``read(data)``; a refused token is replaced
+        once, and reading inside the attempt retries a malformed answer."""
         await self._ensure_token()
         sent = ""
 
@@ -277,7 +355,10 @@ class PostmartConnector(HttpConnector):
             nonlocal sent
             sent = self._tokens.access_token if self._tokens else ""
             bearer = {"Authorization": f"Bearer {sent}"}
-            return answer(await self.http.send(method, url, headers=bearer, **kwargs))["data"]
+            payload = answer(await self.http.send(method, url, headers=bearer, **kwargs))
+            if "data" not in payload:
+                raise bad_answer("the answer has no data")
+            return read(payload["data"]) if read else payload["data"]
 
         async def replace() -> None:
             # Creates run concurrently: when several calls see the same token refused,
@@ -296,6 +377,17 @@ class PostmartConnector(HttpConnector):
             pages = -(-total // MAX_ITEMS)
             for item in data.get("items") or []:
                 yield parse_product(item)
+            page += 1
+
+    async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
+        window = {"updated_from": iso(since), "updated_to": iso(until)}
+        page, pages = 1, 1
+        while page <= pages:
+            params = {**window, "page": page, "limit": MAX_ITEMS}
+            lines, total = await self._data("GET", ORDERS, read=order_page, params=params)
+            pages = -(-total // MAX_ITEMS)
+            for line in lines:
+                yield line
             page += 1
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:

@@ -1,4 +1,4 @@
-"""Sendo Open API dialect as pure functions: envelopes, errors, product JSON, batches.
+"""Sendo Open API dialect as pure functions: envelopes, errors, product JSON, batches, orders.
 
 Kept apart from :mod:`ocopsync.connectors.sendo` so request building and response
 parsing are tested without HTTP. The dialect and the choices made where Sendo's
@@ -10,10 +10,16 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from ocopsync.connectors.base import ListingDraft, ListingStatus, RemoteListing
+from ocopsync.connectors.base import (
+    ListingDraft,
+    ListingStatus,
+    OrderLine,
+    OrderLineStatus,
+    RemoteListing,
+)
 from ocopsync.errors import (
     AuthExpiredError,
     ConnectorError,
@@ -324,3 +330,117 @@ def status_change(
     if stock == 0:
         return None, Availability(0, False, False)
     return {"stock_availability": True}, Availability(stock, True, False)
+
+
+# -- sales orders ---------------------------------------------------------------------------
+ORDER_PAGE_SIZE = 50
+ORDER_WINDOW_DAYS = 3
+"""Days one search by ``order_status_date`` may span (Get List Order: "phạm vi 3 ngày")."""
+ORDER_DATE_FORMAT = "%Y/%m/%d"
+# order_status values that give units back (enum from third-party clients: 13 Hủy, 22 trả
+# thành công); every other value (2 new ... 21 returning) keeps the units sold.
+ORDER_CANCELLED, ORDER_RETURNED = 13, 22
+LINE_STATUS = {ORDER_CANCELLED: OrderLineStatus.CANCELLED, ORDER_RETURNED: OrderLineStatus.RETURNED}
+
+
+def order_windows(since: datetime, until: datetime) -> list[tuple[date, date]]:
+    """Vietnam-time day ranges of at most three days that together cover ``[since, until]``.
+
+    Sendo filters whole days (``yyyy/MM/dd``, facts §8) and refuses longer status-date
+    ranges, so a longer window becomes several searches.
+    """
+    first, last = since.astimezone(VN_TZ).date(), until.astimezone(VN_TZ).date()
+    windows = []
+    while first <= last:
+        end = min(last, first + timedelta(days=ORDER_WINDOW_DAYS - 1))
+        windows.append((first, end))
+        first = end + timedelta(days=1)
+    return windows
+
+
+def order_search_body(window: tuple[date, date], cursor: str) -> dict[str, Any]:
+    """POST /api/partner/salesorder/search by status date; page 1 sends ``token: null``
+    as public clients do (with a token, Sendo ignores the other fields)."""
+    start, end = window
+    return {
+        "page_size": ORDER_PAGE_SIZE,
+        "order_status": None,
+        "order_date_from": None,
+        "order_date_to": None,
+        "order_status_date_from": start.strftime(ORDER_DATE_FORMAT),
+        "order_status_date_to": end.strftime(ORDER_DATE_FORMAT),
+        "token": cursor or None,
+    }
+
+
+def bad_answer(where: str, expected: str) -> TransientError:
+    """A malformed answer: retried like a failed call, and this connection's error after."""
+    return TransientError(
+        f"salesorder/search answered unexpectedly: {where} is missing or not {expected}",
+        platform=PLATFORM,
+        code="bad_answer",
+    )
+
+
+def _whole(row: Mapping[str, Any], key: str, where: str) -> int:
+    value = row.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise bad_answer(f"{where}.{key}", "a whole number")
+    return value
+
+
+def _stamp(row: Mapping[str, Any], key: str, where: str) -> datetime:
+    value = row.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad_answer(f"{where}.{key}", "a Unix timestamp")
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def order_page(result: Any) -> tuple[list[OrderLine], str]:
+    """Every line of one search page, and the next cursor ("" at the end).
+
+    ``data: null`` reads as an empty page, and an empty page ends the search whatever
+    its cursor (as the product search does); a missing ``data``, a cursor that is not
+    text, or any malformed entry is a bad answer.
+    """
+    if not isinstance(result, dict) or "data" not in result:
+        raise bad_answer("result.data", "present")
+    data = result["data"] if result["data"] is not None else []
+    cursor = result.get("next_token") or ""
+    if not isinstance(data, list):
+        raise bad_answer("result.data", "a list")
+    if not isinstance(cursor, str):
+        raise bad_answer("result.next_token", "text")
+    return [line for entry in data for line in parse_order(entry)], cursor if data else ""
+
+
+def parse_order(entry: Any) -> list[OrderLine]:
+    """Our lines of one ``{sales_order, sku_details[]}`` entry.
+
+    ``sku_details`` carry no line id, so the SKU is the line id. A line's own
+    ``item_status`` (our choice, absent on Sendo) overrides the order's status.
+    """
+    order = entry.get("sales_order") if isinstance(entry, dict) else None
+    items = entry.get("sku_details") if isinstance(entry, dict) else None
+    if not isinstance(order, dict):
+        raise bad_answer("data[].sales_order", "an object")
+    if not isinstance(items, list):
+        raise bad_answer("data[].sku_details", "a list")
+    number = order.get("order_number")
+    if isinstance(number, bool) or not isinstance(number, str | int) or number == "":
+        raise bad_answer("sales_order.order_number", "an order number")
+    status = _whole(order, "order_status", "sales_order")
+    created = _stamp(order, "order_date_time_stamp", "sales_order")
+    updated = _stamp(order, "order_status_date_time_stamp", "sales_order")
+    lines = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise bad_answer("sku_details[]", "an object")
+        sku = item.get("sku", item.get("store_sku"))
+        if not isinstance(sku, str) or not sku:
+            raise bad_answer("sku_details[].sku", "text")
+        quantity = _whole(item, "quantity", "sku_details[]")
+        own = _whole(item, "item_status", "sku_details[]") if "item_status" in item else status
+        line_status = LINE_STATUS.get(own, OrderLineStatus.ACTIVE)
+        lines.append(OrderLine(str(number), sku, sku, quantity, line_status, created, updated))
+    return lines

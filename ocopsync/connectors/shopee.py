@@ -30,6 +30,24 @@ once. With no image left, ``placeholder_image_id`` is used. A download that fail
 RejectedError naming the URL. Nothing else is fetched from outside Shopee. The sandbox
 sets ``image_hosts`` to its own host, so sandbox runs never reach the internet.
 
+Orders (facts §8; the per-API specs ``v2.order.get_order_list`` and
+``v2.order.get_order_detail`` stored in congminh1254/shopee-sdk ``schemas/``):
+:meth:`ShopeeConnector.list_order_lines` splits the range into windows of at most 15
+days (the spec's maximum), pages each with ``time_range_field=update_time``,
+``page_size=100`` and ``cursor``/``next_cursor`` while ``more``, then reads
+get_order_detail with ``response_optional_fields=item_list`` for 50 order_sn at a time
+(comma-joined, the spec's limit). One OrderLine per ``item_list`` entry: ``order_sn``,
+line id ``<item_id>-<model_id>``, SKU ``model_sku`` or else ``item_sku``, quantity
+``model_quantity_purchased``. Statuses: CANCELLED is cancelled; TO_RETURN ("the buyer
+requested to return the order and order's return is processing", SDK typedoc) is
+returned, our choice although the units may not be back yet; IN_CANCEL (a cancellation
+still being processed, which may be refused) and every other status are active. A
+malformed answer (missing or mistyped field, an order left out of the details) is a
+TransientError ``bad_answer``, retried like a failed call. Unverified: whether the
+window ends are inclusive (orders on a shared boundary are read once), and partial
+cancellations and returns per item (the order has one status; per-item returns are in
+``v2.returns.*``, not read here).
+
 Our choices where the docs are silent (facts NF), shared with the sandbox by this list:
 
 - HTTP status of errors: sandbox answers 403 for sign/auth/partner errors, 400 for
@@ -50,8 +68,9 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ocopsync.connectors import shopee_payloads as sp
 from ocopsync.connectors.base import (
@@ -61,6 +80,7 @@ from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
     ListingStatus,
+    OrderLine,
     PriceUpdate,
     RemoteListing,
     StatusChange,
@@ -82,6 +102,7 @@ REFRESH_MARGIN_S = 60.0
 """Refresh this long before the known expiry instead of spending a call to learn it."""
 MAX_SEARCH_PAGES = 10
 
+T = TypeVar("T")
 Query = Sequence[tuple[str, str]]
 Request = Callable[[str, str, Query, dict[str, Any] | None], Awaitable[dict[str, Any]]]
 
@@ -95,6 +116,8 @@ class ShopeeConnector(HttpConnector):
         status_batch=sp.UNLIST_BATCH,
         rate_limit_per_s=10.0,
         needs_authorization=True,
+        orders=True,
+        orders_max_window=sp.ORDER_MAX_WINDOW,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -149,6 +172,15 @@ class ShopeeConnector(HttpConnector):
         return await self.http.call_authed(
             lambda: self._shop_once(method, path, query, body), self._refresh
         )
+
+    async def _shop_read(self, path: str, query: Query, parse: Callable[[dict[str, Any]], T]) -> T:
+        """A Shop API GET parsed inside the attempt, so a malformed answer is retried too."""
+
+        async def attempt() -> T:
+            return parse(await self._shop_once("GET", path, query))
+
+        await self._refresh_if_due()
+        return await self.http.call_authed(attempt, self._refresh)
 
     # -- tokens ------------------------------------------------------------------------
     def _current_tokens(self) -> Tokens:
@@ -230,6 +262,40 @@ class ShopeeConnector(HttpConnector):
             if not has_next or not ids or next_offset <= offset:
                 return
             offset = next_offset
+
+    async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
+        """Details are read 50 order_sn at a time as list pages arrive, so a long range
+        never holds more than one batch of orders in memory."""
+        batch: list[str] = []
+        async for order_sn in self._order_sns(since, until):
+            batch.append(order_sn)
+            if len(batch) == sp.ORDER_DETAIL_BATCH:
+                for line in await self._order_lines(batch):
+                    yield line
+                batch = []
+        if batch:
+            for line in await self._order_lines(batch):
+                yield line
+
+    async def _order_sns(self, since: datetime, until: datetime) -> AsyncIterator[str]:
+        """Each order updated in the range once, window by window (15 days at most)."""
+        seen: set[str] = set()
+        for time_from, time_to in sp.order_windows(since, until):
+            cursor = ""
+            while True:
+                query = sp.order_list_query(time_from, time_to, cursor)
+                parse = partial(sp.parse_order_page, cursor=cursor)
+                order_sns, cursor = await self._shop_read(sp.ORDER_LIST_PATH, query, parse)
+                for order_sn in order_sns:
+                    if order_sn not in seen:
+                        seen.add(order_sn)
+                        yield order_sn
+                if not cursor:
+                    break
+
+    async def _order_lines(self, order_sns: list[str]) -> list[OrderLine]:
+        parse = partial(sp.parse_order_details, asked=order_sns)
+        return await self._shop_read(sp.ORDER_DETAIL_PATH, sp.order_detail_query(order_sns), parse)
 
     async def _find(self, sku: str, request: Request) -> RemoteListing | None:
         """search_item may match loosely, so details are read and the SKU compared exactly."""

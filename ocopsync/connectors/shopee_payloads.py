@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import httpx
 
@@ -20,6 +21,8 @@ from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
     ListingStatus,
+    OrderLine,
+    OrderLineStatus,
     RemoteListing,
     StatusChange,
     Tokens,
@@ -46,6 +49,8 @@ UPDATE_PRICE_PATH = "/api/v2/product/update_price"
 UPDATE_STOCK_PATH = "/api/v2/product/update_stock"
 UNLIST_ITEM_PATH = "/api/v2/product/unlist_item"
 UPLOAD_IMAGE_PATH = "/api/v2/media_space/upload_image"
+ORDER_LIST_PATH = "/api/v2/order/get_order_list"
+ORDER_DETAIL_PATH = "/api/v2/order/get_order_detail"
 
 PAGE_SIZE = 100
 BASE_INFO_BATCH = 50
@@ -106,6 +111,10 @@ ERRORS: dict[str, type[ConnectorError]] = {
     "error_reach_shop_item_limit": RejectedError,
     "error_name_length_limit": RejectedError,
     "error_image_num_min": RejectedError,
+    # Order APIs (v2.order.get_order_list / get_order_detail error_list).
+    "error_permission": FatalConfigError,  # the app lacks the order permission
+    "error_not_found": RejectedError,
+    "order_list_invalid_time": RejectedError,  # our windows are at most 15 days
 }
 # (code, fragment of the lowercased message) -> class, checked before ERRORS.
 BY_MESSAGE: dict[tuple[str, str], type[ConnectorError]] = {
@@ -382,3 +391,157 @@ def tokens_from(payload: Mapping[str, Any], now: float, shop_id: str) -> Tokens:
         refresh_expires_at=datetime.fromtimestamp(now + REFRESH_TTL_S, UTC),
         extra={"shop_id": shop_id},
     )
+
+
+# -- orders -------------------------------------------------------------------------
+ORDER_PAGE_SIZE = 100
+ORDER_DETAIL_BATCH = 50
+ORDER_MAX_WINDOW = timedelta(days=15)
+"""get_order_list refuses a longer time_from..time_to (spec: "maximum date range ... is
+15 days"; error ``order.order_list_invalid_time``)."""
+LINE_STATUS_FROM_REMOTE = {
+    "CANCELLED": OrderLineStatus.CANCELLED,
+    "TO_RETURN": OrderLineStatus.RETURNED,
+}
+"""Every other status is active. IN_CANCEL is a cancellation still being processed (it
+may be refused, and the units are not back), so it stays active until CANCELLED."""
+
+T = TypeVar("T")
+
+
+def order_windows(
+    since: datetime, until: datetime, max_window: timedelta = ORDER_MAX_WINDOW
+) -> list[tuple[int, int]]:
+    """``[since, until]`` as epoch-second windows of at most ``max_window``, in order.
+
+    Windows share their boundary second: inclusiveness is not documented, so both ends
+    are asked for and orders seen twice are dropped by the caller. Naive datetimes are
+    taken as UTC; an empty range (until before since) has no window.
+    """
+    start = math.floor(_utc(since).timestamp())
+    end = math.ceil(_utc(until).timestamp())
+    if end < start:
+        return []
+    step = int(max_window.total_seconds())
+    windows = [(start, min(start + step, end))]
+    while windows[-1][1] < end:
+        start = windows[-1][1]
+        windows.append((start, min(start + step, end)))
+    return windows
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def order_list_query(time_from: int, time_to: int, cursor: str = "") -> list[tuple[str, str]]:
+    # update_time, so a cancellation or return of an older order is seen again.
+    query = [
+        ("time_range_field", "update_time"),
+        ("time_from", str(time_from)),
+        ("time_to", str(time_to)),
+        ("page_size", str(ORDER_PAGE_SIZE)),
+    ]
+    return [*query, ("cursor", cursor)] if cursor else query
+
+
+def order_detail_query(order_sns: Sequence[str]) -> list[tuple[str, str]]:
+    # order_sn_list is one comma-joined value (spec: "use English comma to connect them").
+    return [("order_sn_list", ",".join(order_sns)), ("response_optional_fields", "item_list")]
+
+
+def bad_answer(endpoint: str, detail: str) -> TransientError:
+    """A malformed answer: retried like a failed call, and this connection's error after."""
+    return TransientError(
+        f"{endpoint} answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer"
+    )
+
+
+def _get(obj: Mapping[str, Any], key: str, kind: type[T], endpoint: str, where: str) -> T:
+    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
+    value = obj.get(key)
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
+        return value
+    got = "nothing" if value is None else type(value).__name__
+    raise bad_answer(endpoint, f"{where}{key} should be {kind.__name__}, got {got}")
+
+
+def _text(obj: Mapping[str, Any], key: str, endpoint: str, where: str) -> str:
+    """An optional text field: absent or null is empty, anything else must be a string."""
+    return "" if obj.get(key) is None else _get(obj, key, str, endpoint, where)
+
+
+def _objects(value: list[Any], endpoint: str, where: str) -> list[Mapping[str, Any]]:
+    if not all(isinstance(entry, dict) for entry in value):
+        raise bad_answer(endpoint, f"{where} should hold objects")
+    return value
+
+
+def parse_order_page(resp: Mapping[str, Any], cursor: str = "") -> tuple[list[str], str]:
+    """The order_sn of one get_order_list page, and the cursor of the next ("" if last)."""
+    endpoint = "get_order_list"
+    more = _get(resp, "more", bool, endpoint, "")
+    raw = resp.get("order_list")
+    entries = _objects(raw if raw is not None else [], endpoint, "order_list")
+    order_sns = [_get(e, "order_sn", str, endpoint, "order_list[].") for e in entries]
+    if not more:
+        return order_sns, ""
+    next_cursor = _get(resp, "next_cursor", str, endpoint, "")
+    if not next_cursor or next_cursor == cursor:
+        raise bad_answer(endpoint, "more is true but next_cursor does not move on")
+    return order_sns, next_cursor
+
+
+def line_status(remote: str) -> OrderLineStatus:
+    return LINE_STATUS_FROM_REMOTE.get(remote, OrderLineStatus.ACTIVE)
+
+
+def _when(order: Mapping[str, Any], key: str, where: str) -> datetime:
+    seconds = _get(order, key, int, "get_order_detail", where)
+    if seconds < 0:
+        raise bad_answer("get_order_detail", f"{where}{key} is negative")
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def parse_order(order: Mapping[str, Any]) -> list[OrderLine]:
+    """One OrderLine per item_list entry of one get_order_detail order.
+
+    line_id is ``<item_id>-<model_id>``: stable across reads, unlike a position, and
+    unique where order_item_id is not (items of one bundle deal share it). An item and
+    model listed twice in one order get ``#2``, ``#3`` in list order.
+    """
+    endpoint = "get_order_detail"
+    order_sn = _get(order, "order_sn", str, endpoint, "order_list[].")
+    if not order_sn:
+        raise bad_answer(endpoint, "an order has an empty order_sn")
+    where = f"order {order_sn}: "
+    status = line_status(_get(order, "order_status", str, endpoint, where))
+    created, updated = _when(order, "create_time", where), _when(order, "update_time", where)
+    items = _objects(_get(order, "item_list", list, endpoint, where), endpoint, "item_list")
+    lines: list[OrderLine] = []
+    seen: dict[str, int] = {}
+    for item in items:
+        item_id = _get(item, "item_id", int, endpoint, f"{where}item_list[].")
+        model_id = _get(item, "model_id", int, endpoint, f"{where}item_list[].")
+        quantity = _get(item, "model_quantity_purchased", int, endpoint, f"{where}item_list[].")
+        if quantity < 0:
+            raise bad_answer(endpoint, f"{where}model_quantity_purchased is negative")
+        sku = _text(item, "model_sku", endpoint, where) or _text(item, "item_sku", endpoint, where)
+        key = f"{item_id}-{model_id}"
+        seen[key] = seen.get(key, 0) + 1
+        line_id = key if seen[key] == 1 else f"{key}#{seen[key]}"
+        lines.append(OrderLine(order_sn, line_id, sku, quantity, status, created, updated))
+    return lines
+
+
+def parse_order_details(resp: Mapping[str, Any], asked: Sequence[str]) -> list[OrderLine]:
+    """Every line of a get_order_detail answer; an order asked for but left out is an
+    error (retried), since skipping it would lose its sale for good."""
+    endpoint = "get_order_detail"
+    orders = _objects(_get(resp, "order_list", list, endpoint, ""), endpoint, "order_list")
+    lines = [line for order in orders for line in parse_order(order)]
+    answered = {_get(order, "order_sn", str, endpoint, "order_list[].") for order in orders}
+    missing = [order_sn for order_sn in asked if order_sn not in answered]
+    if missing:
+        raise bad_answer(endpoint, f"order(s) left out: {', '.join(missing)}")
+    return lines

@@ -32,6 +32,15 @@ The dialect, in the style of Viettel Post's logistics partner API:
   quantity?}]}`` and ``POST .../products:batchStatus`` ``{"items": [{product_id,
   status: ACTIVE | INACTIVE}]}``, at most 100 items each -> ``data``: one
   ``{product_id, success, code?, message?}`` per item, in order.
+- ``GET  /v1/shops/{shop_id}/orders?updated_from=&updated_to=&limit=&cursor=`` (both ends
+  Unix milliseconds, inclusive and required; limit <= 100) -> ``data``: the orders created
+  or last updated in the range, oldest update first, and ``next_cursor`` beside ``data``
+  (null on the last page; the cursor only holds within the same range). An order is
+  ``{order_id (e.g. VS250615000001), status: WAITING_APPROVAL | APPROVED | SHIPPING |
+  DELIVERED | CANCELLED | RETURNED, created_at, updated_at (Unix ms), items: [{item_id,
+  product_id, seller_sku, quantity, price, status: ORDERED | CANCELLED | RETURNED}]}``;
+  the order statuses follow the seller flow of mc.voso.vn (Chờ duyệt, Đã duyệt, then a
+  shipment; facts [ORD]), and an item's own status is what counts for stock.
 - Error codes: ``INVALID_PARTNER``, ``INVALID_SIGNATURE``, ``TIMESTAMP_EXPIRED`` (401),
   ``SHOP_FORBIDDEN`` (403), ``PRODUCT_NOT_FOUND`` (404), ``DUPLICATE_SKU`` (409),
   ``VALIDATION_ERROR`` (400), ``RATE_LIMITED`` (429 with ``Retry-After``, quota 100
@@ -45,7 +54,9 @@ Options (``[connections.options]``):
 Our choices where the facts are silent (all of the above is NF; these are the
 decisions a reader might otherwise guess at): signed target includes the query; a
 stale timestamp means the local clock is wrong, so it stops the connection rather than
-being retried; a new product goes live at once (no review step in the sandbox).
+being retried; a new product goes live at once (no review step in the sandbox); an
+orders answer with a missing or mistyped field is a TransientError ``bad_answer``,
+retried like a failed call and this connection's error after.
 """
 
 from __future__ import annotations
@@ -53,7 +64,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -66,6 +78,8 @@ from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
     ListingStatus,
+    OrderLine,
+    OrderLineStatus,
     PriceUpdate,
     RemoteListing,
     StatusChange,
@@ -91,6 +105,11 @@ STATUS_FROM_REMOTE = {
     "REJECTED": ListingStatus.REJECTED,
 }
 STATUS_TO_REMOTE = {ListingStatus.LIVE: "ACTIVE", ListingStatus.UNLISTED: "INACTIVE"}
+LINE_STATUS = {
+    "ORDERED": OrderLineStatus.ACTIVE,
+    "CANCELLED": OrderLineStatus.CANCELLED,
+    "RETURNED": OrderLineStatus.RETURNED,
+}
 
 # The one error table: Voso code -> what the caller should do.
 ERRORS: dict[str, type[ConnectorError]] = {
@@ -193,6 +212,57 @@ def batch_item(change: PriceUpdate | StockUpdate | StatusChange) -> dict[str, An
     return {"product_id": change.remote_id, "status": status}
 
 
+# -- orders -------------------------------------------------------------------------------
+def bad_answer(detail: str) -> TransientError:
+    return TransientError(f"answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer")
+
+
+def _field(obj: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
+    value = obj.get(key)
+    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
+        return value
+    raise bad_answer(f"{where}.{key} should be {kind.__name__}, got {type(value).__name__}")
+
+
+def epoch_ms(when: datetime) -> int:
+    """Unix milliseconds of ``when`` (a naive time is taken as UTC)."""
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+    return int(when.timestamp() * 1000)
+
+
+def _instant(obj: Mapping[str, Any], key: str, where: str) -> datetime:
+    return datetime.fromtimestamp(_field(obj, key, int, where) / 1000, tz=UTC)
+
+
+def parse_order(order: Any) -> list[OrderLine]:
+    if not isinstance(order, dict):
+        raise bad_answer("data[] should hold orders")
+    order_id = _field(order, "order_id", str, "order")
+    created = _instant(order, "created_at", "order")
+    updated = _instant(order, "updated_at", "order")
+    lines = []
+    for item in _field(order, "items", list, "order"):
+        if not isinstance(item, dict):
+            raise bad_answer("order.items[] should hold objects")
+        status = LINE_STATUS.get(_field(item, "status", str, "item"))
+        if status is None:
+            raise bad_answer(f"item.status {item['status']!r} is not ORDERED/CANCELLED/RETURNED")
+        item_id, sku = _field(item, "item_id", str, "item"), _field(item, "seller_sku", str, "item")
+        quantity = _field(item, "quantity", int, "item")
+        lines.append(OrderLine(order_id, item_id, sku, quantity, status, created, updated))
+    return lines
+
+
+def order_page(envelope: Mapping[str, Any]) -> tuple[list[OrderLine], str | None]:
+    """The lines of one page of orders and the next cursor (None on the last page)."""
+    orders = _field(envelope, "data", list, "answer")
+    cursor = envelope.get("next_cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise bad_answer("next_cursor should be text or null")
+    return [line for order in orders for line in parse_order(order)], cursor or None
+
+
 # -- creating -----------------------------------------------------------------------------
 def category_id(options: Mapping[str, Any], group: str) -> int | None:
     value = (options.get("category_map") or {}).get(group)
@@ -236,6 +306,7 @@ class VosoConnector(HttpConnector):
         stock_batch=MAX_BATCH,
         status_batch=MAX_BATCH,
         rate_limit_per_s=20.0,
+        orders=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -246,6 +317,7 @@ class VosoConnector(HttpConnector):
         self._partner = creds["partner_code"]
         self._secret = creds["secret_key"]
         self._products = f"/v1/shops/{creds['shop_id']}/products"
+        self._orders = f"/v1/shops/{creds['shop_id']}/orders"
         self._options = ctx.settings.options
         self._start_http(ctx)
 
@@ -256,11 +328,14 @@ class VosoConnector(HttpConnector):
         *,
         params: Mapping[str, Any] | None = None,
         payload: Any = None,
-    ) -> dict[str, Any]:
+        read: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> Any:
+        """The envelope of one signed call, or ``read(envelope)``: reading inside the
+        attempt retries a malformed answer like a failed call."""
         target = request_target(path, params)
         body = encode_body(payload)
 
-        async def attempt() -> dict[str, Any]:
+        async def attempt() -> Any:
             timestamp = int(self.http.now() * 1000)
             headers = {
                 "X-Voso-Partner": self._partner,
@@ -270,7 +345,8 @@ class VosoConnector(HttpConnector):
             if body:
                 headers["Content-Type"] = "application/json"
             response = await self.http.send(method, target, headers=headers, content=body)
-            return unwrap(response)
+            envelope = unwrap(response)
+            return read(envelope) if read else envelope
 
         return await self.http.call(attempt)
 
@@ -282,6 +358,17 @@ class VosoConnector(HttpConnector):
             for item in envelope.get("data") or []:
                 yield parse_product(item)
             cursor = envelope.get("next_cursor")
+            if not cursor:
+                return
+
+    async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
+        window = {"updated_from": epoch_ms(since), "updated_to": epoch_ms(until)}
+        cursor: str | None = None
+        while True:
+            params = {**window, "limit": MAX_BATCH, "cursor": cursor}
+            lines, cursor = await self._signed("GET", self._orders, params=params, read=order_page)
+            for line in lines:
+                yield line
             if not cursor:
                 return
 

@@ -376,12 +376,8 @@ class SandboxPlatform:
             Route("/_sandbox/items", self._items_endpoint, methods=["GET"]),
             Route("/_sandbox/image.png", self._image_endpoint, methods=["GET"]),
             Route("/_sandbox/orders", self._orders_endpoint, methods=["GET", "POST"]),
-            Route(
-                "/_sandbox/orders/{order_id}/cancel", self._give_back_endpoint, methods=["POST"]
-            ),
-            Route(
-                "/_sandbox/orders/{order_id}/return", self._give_back_endpoint, methods=["POST"]
-            ),
+            Route("/_sandbox/orders/{order_id}/cancel", self._give_back_endpoint, methods=["POST"]),
+            Route("/_sandbox/orders/{order_id}/return", self._give_back_endpoint, methods=["POST"]),
         ]
         return Starlette(routes=routes)
 

@@ -20,6 +20,11 @@ fixed code can be exchanged any number of times. Access tokens live 7 days (an a
 refreshing does not reset; a refresh token is single use. Uploads (multipart) are not
 emulated: images come in through ``/image/migrate``. Ids handed out by :meth:`seed` and
 :meth:`snapshot` are the ones the connector keeps, ``<item_id>:<sku_id>``.
+
+Orders placed through the buyer routes (``/lazada/_sandbox/orders``) are read with
+GetOrders and GetMultipleOrderItems, behind the same checks and faults as every other
+seller API; order ids are Lazada-like numbers (see :mod:`.lazada_state` for the rules
+and their sources).
 """
 
 from __future__ import annotations
@@ -38,7 +43,13 @@ from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import IssuedToken, SandboxPlatform, TokenIssuer, sandbox_credential
 from ocopsync.sandbox.faults import Fault
-from ocopsync.sandbox.lazada_state import SKU_ID_BASE, LazadaCatalog, LazadaError
+from ocopsync.sandbox.lazada_state import (
+    SKU_ID_BASE,
+    LazadaCatalog,
+    LazadaError,
+    LazadaOrderDesk,
+    order_id_for,
+)
 
 ACCESS_TTL_S = 7 * 24 * 3600
 REFRESH_TTL_S = 30 * 24 * 3600
@@ -82,6 +93,10 @@ SELLER_APIS: dict[str, Api] = {
     "/product/price_quantity/update": lambda c, p: c.update_price_quantity(_required(p, "payload")),
     "/product/deactivate": lambda c, p: c.deactivate(_required(p, "apiRequestBody")),
     "/image/migrate": lambda c, p: c.migrate_image(_required(p, "payload")),
+}
+ORDER_APIS: dict[str, Callable[[LazadaOrderDesk, dict[str, str]], Any]] = {
+    "/orders/get": lambda d, p: d.list_orders(p),
+    "/orders/items/get": lambda d, p: d.order_items(p),
 }
 AUTH_APIS = ("/auth/token/create", "/auth/token/refresh")
 
@@ -144,6 +159,7 @@ class LazadaSandbox(SandboxPlatform):
         self.code = sandbox_credential("lazada", "authorization_code", "sandbox-lazada-code")
         self.issuer = TokenIssuer(self.clock, ACCESS_TTL_S, REFRESH_TTL_S, "lzd")
         self.catalog = LazadaCatalog(self.shop, self.clock)
+        self.desk = LazadaOrderDesk(self.orders, self.shop)
 
     # -- what the rest of ocopsync asks of a sandbox -------------------------------------
     def credentials(self) -> dict[str, str]:
@@ -164,6 +180,11 @@ class LazadaSandbox(SandboxPlatform):
 
     def expire_tokens(self) -> None:
         self.issuer.expire_all()
+
+    def new_order_id(self) -> str:
+        """A Lazada-like numeric order id (15 digits); its items take the ids above it."""
+        self._order_seq += 1
+        return order_id_for(self._order_seq)
 
     def remote_id(self, item_id: str) -> str:
         """The id ocopsync keeps for a listing: ``<item_id>:<sku_id>`` (see the connector)."""
@@ -201,7 +222,7 @@ class LazadaSandbox(SandboxPlatform):
                     "ServiceTimeout", "The service timed out, please try again", kind="ISP"
                 )
             api = "/" + request.path_params["api"]
-            if api not in (SELLER_APIS if seller else AUTH_APIS):
+            if api not in ((SELLER_APIS.keys() | ORDER_APIS.keys()) if seller else AUTH_APIS):
                 raise LazadaError("InvalidApiPath", "The specified API path is invalid")
             params = await read_params(request)
             self._verify(api, params)
@@ -212,7 +233,10 @@ class LazadaSandbox(SandboxPlatform):
                     "Api access frequency exceeds the limit. this ban will last 1 seconds",
                 )
             if seller:
-                data = SELLER_APIS[api](self.catalog, params)
+                if api in ORDER_APIS:
+                    data = ORDER_APIS[api](self.desk, params)
+                else:
+                    data = SELLER_APIS[api](self.catalog, params)
                 return JSONResponse({"code": "0", "data": data, "request_id": request_id})
             return JSONResponse({**self._token_api(api, params), "request_id": request_id})
         except LazadaError as exc:

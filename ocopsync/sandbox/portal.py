@@ -3,19 +3,23 @@
 The portal dialect is defined in :mod:`ocopsync.connectors.portal`; this app checks
 the bearer API key (401), validates payloads (422 with a reason), pages at most 100
 a page, accepts batches of at most 50 updates, answers its quota with HTTP 429 and
-``Retry-After``, and injects faults as HTTP 503 or a dropped connection.
+``Retry-After``, and injects faults as HTTP 503 or a dropped connection. Orders come
+from the shared order book (the buyer routes under ``/_sandbox/orders``), numbered
+``DH00000001``, ``DH00000002``... (đơn hàng); ``GET /api/v1/orders`` needs both
+``updated_from`` and ``updated_to`` with an offset (422 otherwise).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ocopsync.sandbox.base import SandboxItem, SandboxPlatform, sandbox_credential
+from ocopsync.sandbox.base import SandboxItem, SandboxOrder, SandboxPlatform, sandbox_credential
 from ocopsync.sandbox.faults import Fault
 
 MAX_PAGE_SIZE = 100
@@ -23,6 +27,7 @@ MAX_BATCH = 50
 STATUS_OUT = {"live": "published", "unlisted": "hidden", "pending": "pending"}
 STATUS_IN = {"published": "live", "hidden": "unlisted"}
 GROUPS = {"food", "beverage", "herbal", "textile", "handicraft"}
+LINE_OUT = {"active": "placed", "cancelled": "cancelled", "returned": "returned"}
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -43,6 +48,39 @@ def _render(item: SandboxItem) -> dict[str, Any]:
         "status": STATUS_OUT.get(item.status, item.status),
         **{k: v for k, v in item.data.items() if k in ("group", "stars", "images")},
     }
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _render_order(order: SandboxOrder) -> dict[str, Any]:
+    states = {line.status for line in order.lines}
+    status = "placed" if "active" in states else "returned" if "returned" in states else "cancelled"
+    return {
+        "id": order.order_id,
+        "status": status,
+        "created_at": _iso(order.created_at),
+        "updated_at": _iso(order.updated_at),
+        "lines": [
+            {
+                "id": line.line_id,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "price": line.price,
+                "status": LINE_OUT[line.status],
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def _instant(query: Mapping[str, str], key: str) -> float:
+    """Epoch seconds of a required ISO 8601 query value with an offset (ValueError if not)."""
+    when = datetime.fromisoformat(query.get(key) or "missing")
+    if when.tzinfo is None:
+        raise ValueError(f"{key} needs an offset (Z or +07:00)")
+    return when.timestamp()
 
 
 def _whole(value: Any, field: str, *, minimum: int) -> str | None:
@@ -73,7 +111,12 @@ class PortalSandbox(SandboxPlatform):
             Route("/api/v1/products/batch", self._guard(self.batch_update), methods=["POST"]),
             Route("/api/v1/products/{id}", self._guard(self.get_product), methods=["GET"]),
             Route("/api/v1/products/{id}", self._guard(self.patch_product), methods=["PATCH"]),
+            Route("/api/v1/orders", self._guard(self.list_orders), methods=["GET"]),
         ]
+
+    def new_order_id(self) -> str:
+        self._order_seq += 1
+        return f"DH{self._order_seq:08d}"
 
     def _guard(self, handler: Handler) -> Handler:
         """Faults, the API key and the quota, in the order a real gateway applies them."""
@@ -117,6 +160,27 @@ class PortalSandbox(SandboxPlatform):
                 "page": page,
                 "page_size": page_size,
                 "total": len(items),
+            }
+        )
+
+    async def list_orders(self, request: Request) -> Response:
+        query = request.query_params
+        try:
+            start, end = _instant(query, "updated_from"), _instant(query, "updated_to")
+            page, page_size = int(query.get("page", "1")), int(query.get("page_size", "50"))
+        except ValueError as exc:
+            reason = f"updated_from and updated_to (ISO 8601), page, page_size: {exc}"
+            return _error(422, "invalid", reason)
+        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            return _error(422, "invalid", f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}")
+        orders = self.orders.updated_between(start, end)
+        first = (page - 1) * page_size
+        return JSONResponse(
+            {
+                "items": [_render_order(o) for o in orders[first : first + page_size]],
+                "page": page,
+                "page_size": page_size,
+                "total": len(orders),
             }
         )
 

@@ -8,7 +8,10 @@ unknown one with 401 ``invalid_token``, pages at most 50 products, takes at most
 price or stock items a request, validates creates (422 ``validation_failed``, 409
 ``sku_exists``), answers its per-client quota (100 requests/s, bursts of 200) with 429
 ``rate_limited`` and ``Retry-After``, and injects faults as 503 ``server_error`` or a
-dropped connection.
+dropped connection. Orders come from the shared order book (the buyer routes under
+``/_sandbox/orders``), numbered ``PM0000000001``...; the orders listing requires both ends
+of its range with an offset (422 ``validation_failed`` otherwise) and writes times in
+Vietnam time (+07:00), as a VNPost service would.
 
 Sandbox credentials (each overridable by ``OCOPSYNC_SANDBOX_POSTMART_<KEY>``):
 ``client_id = sandbox-postmart-client``, ``client_secret = sandbox-postmart-secret``.
@@ -22,7 +25,8 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,6 +36,7 @@ from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import (
     SandboxItem,
+    SandboxOrder,
     SandboxPlatform,
     SandboxShop,
     TokenIssuer,
@@ -50,6 +55,8 @@ CATEGORIES = {
     "handicraft": "thu-cong-my-nghe",
 }
 STATUS_OUT = {"live": "active", "unlisted": "hidden", "pending": "pending_review"}
+LINE_OUT = {"active": "ordered", "cancelled": "cancelled", "returned": "returned"}
+VN_TZ = timezone(timedelta(hours=7))
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 Handler = Callable[[Request, Any], Awaitable[Response]]
@@ -86,6 +93,44 @@ def _render(item: SandboxItem) -> dict[str, Any]:
         "weight": item.data.get("weight", 500),
         "images": item.data.get("images", []),
     }
+
+
+def _vn_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, VN_TZ).isoformat()
+
+
+def _render_order(order: SandboxOrder) -> dict[str, Any]:
+    """An order as Postmart shows it: pending until lines come back (no seller flow here)."""
+    states = {line.status for line in order.lines}
+    if "active" not in states:
+        status = "returned" if "returned" in states else "cancelled"
+    else:
+        status = "delivered" if "returned" in states else "pending"
+    return {
+        "id": order.order_id,
+        "status": status,
+        "created_at": _vn_time(order.created_at),
+        "updated_at": _vn_time(order.updated_at),
+        "lines": [
+            {
+                "id": n,
+                "product_id": int(line.remote_id),
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "price": line.price,
+                "status": LINE_OUT[line.status],
+            }
+            for n, line in enumerate(order.lines, start=1)
+        ],
+    }
+
+
+def _instant(query: Mapping[str, str], key: str) -> float:
+    """Epoch seconds of a required ISO 8601 query value with an offset (ValueError if not)."""
+    when = datetime.fromisoformat(query.get(key) or "missing")
+    if when.tzinfo is None:
+        raise ValueError(f"{key} needs an offset")
+    return when.timestamp()
 
 
 def _bad_amount(value: Any, field: str, least: int) -> str | None:
@@ -145,7 +190,12 @@ class PostmartSandbox(SandboxPlatform):
             Route(one, self._guard(self.get_product), methods=["GET"]),
             Route(one + "/hide", self._guard(self._status("unlisted")), methods=["POST"]),
             Route(one + "/show", self._guard(self._status("live")), methods=["POST"]),
+            Route("/api/seller/v2/orders", self._guard(self.list_orders), methods=["GET"]),
         ]
+
+    def new_order_id(self) -> str:
+        self._order_seq += 1
+        return f"PM{self._order_seq:010d}"
 
     def _throttle(self, fault: Fault | None, client: str) -> Response | None:
         if fault is Fault.RATE_LIMIT or not self.quota.allow(client):
@@ -226,6 +276,23 @@ class PostmartSandbox(SandboxPlatform):
         pagination = {"page": page, "limit": limit, "total": len(items)}
         return JSONResponse(
             {"data": {"items": [_render(i) for i in window], "pagination": pagination}}
+        )
+
+    async def list_orders(self, request: Request, payload: Any) -> Response:
+        query = request.query_params
+        try:
+            start, end = _instant(query, "updated_from"), _instant(query, "updated_to")
+            page, limit = int(query.get("page", "1")), int(query.get("limit", "20"))
+        except ValueError as exc:
+            reason = f"updated_from and updated_to (ISO 8601), page, limit: {exc}"
+            return _error(422, "validation_failed", reason)
+        if page < 1 or not 1 <= limit <= MAX_LIMIT:
+            return _error(422, "validation_failed", f"page >= 1 and limit from 1 to {MAX_LIMIT}")
+        orders = self.orders.updated_between(start, end)
+        window = orders[(page - 1) * limit : page * limit]
+        pagination = {"page": page, "limit": limit, "total": len(orders)}
+        return JSONResponse(
+            {"data": {"items": [_render_order(o) for o in window], "pagination": pagination}}
         )
 
     async def get_product(self, request: Request, payload: Any) -> Response:

@@ -16,6 +16,14 @@ choices made there where Sendo's docs are silent (error codes, HTTP statuses,
   ``stock_availability`` must be false at zero stock; ``GET /api/partner/category/{id}``
   serves a small tree whose level-4 ids are :data:`GROUP_CATEGORIES`;
 - variant-price takes 1..50 items and answers per-item errors in ``error_list``;
+- ``POST /api/partner/salesorder/search`` (shapes chosen in the connector's docstring,
+  Sendo's own not found) filters the order book by status date (``order_status_date_from``
+  and ``_to``, at most 3 Vietnam days, else a 400 ``validation``) or by order date (the last
+  7 days when no date is given), optionally by ``order_status``, and pages with the same
+  expiring cursor as the product search; order numbers are 12 digits, as Sendo's are;
+  an order is 2 (new) while it is whole, 7 (delivered) once a line came back, 13 when
+  every line is cancelled, 22 when every line is given back and one was returned; a line
+  whose state differs from its order's carries ``item_status`` (13 or 22);
 - every request may draw a fault: a dropped connection, a 503 ``system_busy`` envelope,
   or a 429 ``rate_limited`` envelope with ``Retry-After`` (also the per-shop quota).
 
@@ -33,14 +41,20 @@ import hmac
 import json
 import math
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ocopsync.sandbox.base import SandboxItem, SandboxPlatform, TokenIssuer, sandbox_credential
+from ocopsync.sandbox.base import (
+    SandboxItem,
+    SandboxOrder,
+    SandboxPlatform,
+    TokenIssuer,
+    sandbox_credential,
+)
 from ocopsync.sandbox.faults import Fault, ShopRateLimiter
 
 TOKEN_TTL_S = 8 * 3600.0
@@ -66,6 +80,10 @@ CATEGORIES: dict[int, tuple[str, int, int]] = {
     for level, (cid, name) in enumerate(chain, 1)
 }
 GROUP_CATEGORIES = {group: chain[-1][0] for group, chain in CATEGORY_CHAINS.items()}
+ORDER_STATUS_DAYS = 3
+DEFAULT_ORDER_DAYS = 7
+SALES_NEW, SALES_DELIVERED, SALES_CANCELLED, SALES_RETURNED = 2, 7, 13, 22
+LINE_CODES = {"cancelled": SALES_CANCELLED, "returned": SALES_RETURNED}
 PROMOTION_FIELDS = {"special_price", "promotion_start_date", "promotion_end_date"}
 PRICE_FIELDS = {"product_id", "is_config_variant", "price", "stock_quantity", "stock_availability"}
 PRICE_FIELDS |= PROMOTION_FIELDS | {"variants"}
@@ -184,7 +202,15 @@ class SendoSandbox(SandboxPlatform):
                 f"{product}/config/variant-price", self._guard(self.variant_price), methods=["PUT"]
             ),
             Route("/api/partner/category/{id:int}", self._guard(self.category), methods=["GET"]),
+            Route(
+                "/api/partner/salesorder/search", self._guard(self.search_orders), methods=["POST"]
+            ),
         ]
+
+    def new_order_id(self) -> str:
+        """Sendo order numbers are 12 digits (e.g. 142873645429 in the docs)."""
+        self._order_seq += 1
+        return str(142_873_645_000 + self._order_seq)
 
     # -- gateway -------------------------------------------------------------------------
     def _rate_limited(self, wait_s: float = 1.0) -> JSONResponse:
@@ -430,6 +456,112 @@ class SendoSandbox(SandboxPlatform):
             if pid == parent
         ]
         return envelope(children)
+
+    # -- sales orders --------------------------------------------------------------------
+    @staticmethod
+    def _day(body: dict[str, Any], prop: str) -> date | None:
+        value = body.get(prop)
+        if value is None or value == "":
+            return None
+        try:  # the docs write yyyy/MM/dd; public clients also send yyyy-MM-dd
+            return date.fromisoformat(str(value).replace("/", "-"))
+        except ValueError as exc:
+            raise Invalid(prop, f"{prop} must be a date yyyy/MM/dd") from exc
+
+    def _order_filters(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A search as epoch bounds on the status date or the order date (cursors carry it)."""
+        since, until = (
+            self._day(body, "order_status_date_from"),
+            self._day(body, "order_status_date_to"),
+        )
+        if since or until:
+            if since is None or until is None:
+                raise Invalid("order_status_date_from", "give order_status_date_from and _to")
+            if not 0 <= (until - since).days < ORDER_STATUS_DAYS:
+                raise Invalid("order_status_date_to", "order_status_date spans at most 3 days")
+            by = "status"
+        else:
+            today = datetime.fromtimestamp(self.clock(), VN_TZ).date()
+            until = self._day(body, "order_date_to") or today
+            since = self._day(body, "order_date_from") or until - timedelta(DEFAULT_ORDER_DAYS - 1)
+            by = "order"
+        status = body.get("order_status")
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+            raise Invalid("order_status", "order_status must be a whole number")
+        start = datetime.combine(since, time.min, VN_TZ).timestamp()
+        end = datetime.combine(until + timedelta(days=1), time.min, VN_TZ).timestamp() - 1e-6
+        return {"kind": "orders", "by": by, "from": start, "to": end, "status": status}
+
+    @staticmethod
+    def _codes(order: SandboxOrder) -> tuple[int, list[int]]:
+        """The order's ``order_status`` and each line's, in Sendo's enum."""
+        returned = any(line.status == "returned" for line in order.lines)
+        active = SALES_DELIVERED if returned else SALES_NEW
+        lines = [LINE_CODES.get(line.status, active) for line in order.lines]
+        if len(set(lines)) == 1:
+            return lines[0], lines
+        given_back = all(line.status != "active" for line in order.lines)
+        return (SALES_RETURNED if given_back else active), lines
+
+    def _sales_order(self, order: SandboxOrder) -> dict[str, Any]:
+        code, line_codes = self._codes(order)
+        details = []
+        for line, line_code in zip(order.lines, line_codes, strict=True):
+            item = self.shop.items.get(line.remote_id)
+            detail: dict[str, Any] = {
+                "sku": line.sku,
+                "product_variant_id": int(line.remote_id),
+                "product_name": item.name if item else line.sku,
+                "quantity": line.quantity,
+                "price": line.price,
+                "sub_total": line.price * line.quantity,
+            }
+            if line_code != code:
+                detail["item_status"] = line_code
+            details.append(detail)
+        total = sum(d["sub_total"] for d in details)
+        return {
+            "sales_order": {
+                "order_number": order.order_id,
+                "order_status": code,
+                "order_date_time_stamp": int(order.created_at),
+                "created_date_time_stamp": int(order.created_at),
+                "order_status_date_time_stamp": int(order.updated_at),
+                "updated_date_time_stamp": int(order.updated_at),
+                "sub_total": total,
+                "total_amount": total,
+            },
+            "sku_details": details,
+        }
+
+    async def search_orders(self, request: Request) -> Response:
+        body = await self._json(request)
+        if not isinstance(body, dict):
+            return failure(400, "validation", "body must be a JSON object")
+        try:
+            if body.get("token"):
+                offset, size, filters = self._read_cursor(str(body["token"]))
+                if filters.get("kind") != "orders":
+                    raise Invalid("token", "token is invalid")
+            else:
+                raw = body.get("page_size")
+                size = DEFAULT_PAGE_SIZE if raw is None else _whole(body, "page_size", 1)
+                size, offset = min(size, MAX_PAGE_SIZE), 0
+                filters = self._order_filters(body)
+        except Invalid as exc:
+            return failure(400, exc.code, exc.message, exc.prop)
+        pick = (
+            self.orders.updated_between
+            if filters["by"] == "status"
+            else self.orders.created_between
+        )
+        orders = pick(filters["from"], filters["to"])
+        if filters["status"] is not None:
+            orders = [o for o in orders if self._codes(o)[0] == filters["status"]]
+        end = offset + size
+        after = self._cursor(end, size, filters) if end < len(orders) else ""
+        page = [self._sales_order(o) for o in orders[offset:end]]
+        return envelope({"data": page, "next_token": after})
 
 
 SANDBOX = SendoSandbox

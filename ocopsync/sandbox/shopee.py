@@ -16,6 +16,37 @@ over the API path (``/api/v2/...``, as documented) or over the full request path
 the sandbox's ``/shopee`` prefix (SDKs that sign ``url.pathname``). The authorization
 code is a fixed documented value, reusable so a person can walk through it twice.
 
+Orders (facts §8): ``GET /api/v2/order/get_order_list`` (Shop API) takes
+``time_range_field`` (create_time | update_time), ``time_from``/``time_to`` (epoch s),
+``page_size`` 1..100, ``cursor``, optional ``order_status`` and
+``response_optional_fields=order_status``, and answers ``more``, ``next_cursor`` (empty
+after the last page) and ``order_list[].order_sn``; a range longer than 15 days, or one
+that ends before it starts, is ``order.order_list_invalid_time`` "Start time must be
+earlier than end time and diff in 15days." ``GET /api/v2/order/get_order_detail`` takes
+``order_sn_list`` (comma separated, 1..50) and ``response_optional_fields`` (we render
+``item_list`` and ``total_amount``); each order has ``order_sn``, ``order_status``,
+``create_time``, ``update_time`` and the other default fields, each ``item_list`` entry
+``item_id``, ``item_name``, ``item_sku``, ``model_id``, ``model_name``, ``model_sku``,
+``model_quantity_purchased``, prices and promotion fields. No order found at all is
+``error_not_found`` "Wrong parameters, detail: the order is not found."; some not found
+is a warning (a list of strings, as the detail spec types it). Sources: the official
+per-API specs stored in congminh1254/shopee-sdk, ``schemas/v2.order.get_order_list.json``
+and ``schemas/v2.order.get_order_detail.json`` (parameters, limits, error example, and
+the order_sn samples ``201218V2Y6E59M``); status meanings from the same SDK's typedoc
+``schemas_order.OrderStatus`` (``TO_RETURN``: "the buyer requested to return the order
+and order's return is processing"; ``IN_CANCEL``: "cancelation is under processing").
+
+Our guesses there (not in the docs): order ids are ``YYMMDD`` (Vietnam's date) plus 8
+uppercase letters/digits; the cursor is an offset written as a string; both ends of
+the time range are inclusive and an empty range (from == to) is allowed. Neutral
+statuses map to Shopee's one status per order: an active order is READY_TO_SHIP,
+a wholly cancelled one CANCELLED, and any returned line puts the order in TO_RETURN,
+because get_order_detail carries no status per item (per-item returns live in the
+returns API, ``v2.returns.*``, which this sandbox does not emulate); the lines of a
+partial cancellation stay listed under READY_TO_SHIP. Sandbox items have no variants,
+so each line is ``model_id`` 0 with the SKU in ``item_sku`` and an empty ``model_sku``.
+The gateway (faults, signature, token, quota) checks these routes like every other.
+
 Sandbox credentials: partner_id ``100001``, partner_key ``sandbox-shopee-key``, shop_id
 ``200001``, code ``sandbox-shopee-code`` (each overridable by
 ``OCOPSYNC_SANDBOX_SHOPEE_<KEY>``). A 1x1 PNG for product images is served at
@@ -106,7 +137,12 @@ class ShopeeSandbox(SandboxPlatform):
             self._api("/api/v2/product/update_price", self.update_price),
             self._api("/api/v2/product/update_stock", self.update_stock),
             self._api("/api/v2/product/unlist_item", self.unlist_item),
+            self._api("/api/v2/order/get_order_list", self.get_order_list, method="GET"),
+            self._api("/api/v2/order/get_order_detail", self.get_order_detail, method="GET"),
         ]
+
+    def new_order_id(self) -> str:
+        return st.new_order_sn(self.clock(), self.orders.orders)
 
     # -- the gateway -------------------------------------------------------------------
     def _api(
@@ -403,6 +439,36 @@ class ShopeeSandbox(SandboxPlatform):
             message = f"All items failed to unlist: {failure[0]['failed_reason']}"
             return st.error("error_unlist_item_all_failed", message, failure_list=failure)
         return st.envelope({"success_list": success, "failure_list": failure})
+
+    # -- orders --------------------------------------------------------------------------
+    async def get_order_list(self, request: Request) -> Response:
+        query = st.order_list_query(request.query_params)
+        if isinstance(query, tuple):
+            return st.error(*query)
+        between = (
+            self.orders.created_between
+            if query.field == "create_time"
+            else self.orders.updated_between
+        )
+        orders = [
+            o
+            for o in between(query.time_from, query.time_to)
+            if query.status in ("", st.order_status(o))
+        ]
+        return st.envelope(st.order_list_page(orders, query))
+
+    async def get_order_detail(self, request: Request) -> Response:
+        wanted = list(dict.fromkeys(st.list_param(request.query_params, "order_sn_list")))
+        if not 1 <= len(wanted) <= st.MAX_ORDER_SNS:
+            return st.error(*st.param_error("order_sn_list must hold 1 to 50 order_sn"))
+        found = [self.orders.orders[sn] for sn in wanted if sn in self.orders.orders]
+        if not found:
+            return st.error(*st.ORDER_NOT_FOUND)
+        optional = set(st.list_param(request.query_params, "response_optional_fields"))
+        missing = [sn for sn in wanted if sn not in self.orders.orders]
+        warning = [f"order_sn not found: {','.join(missing)}"] if missing else ""
+        orders = [st.render_order(o, self.shop, optional) for o in found]
+        return st.envelope({"order_list": orders}, warning)
 
 
 SANDBOX = ShopeeSandbox

@@ -1,4 +1,4 @@
-"""Pure pieces of the Shopee emulator: envelopes, item rendering, validation.
+"""Pure pieces of the Shopee emulator: envelopes, item and order rendering, validation.
 
 Kept apart from :mod:`ocopsync.sandbox.shopee` (routes and gateway checks) so the app
 module stays readable. Nothing here imports the connector: the sandbox re-derives the
@@ -9,13 +9,16 @@ behind the same bug in the other.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+import string
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.responses import JSONResponse
 
-from ocopsync.sandbox.base import SandboxItem
+from ocopsync.sandbox.base import SandboxItem, SandboxOrder, SandboxOrderLine, SandboxShop
 
 MAX_PAGE_SIZE = 100
 MAX_IDS = 50
@@ -60,7 +63,7 @@ def request_id() -> str:
     return secrets.token_hex(16)
 
 
-def envelope(response: Mapping[str, Any], warning: str = "") -> JSONResponse:
+def envelope(response: Mapping[str, Any], warning: str | list[str] = "") -> JSONResponse:
     """A success in the common envelope (facts §4)."""
     return JSONResponse(
         {
@@ -275,3 +278,154 @@ def image_problem(fields: Mapping[str, bytes]) -> Problem | None:
     if fields.get("scene", b"normal") not in (b"normal", b"desc"):
         return param_error("scene must be normal or desc")
     return None
+
+
+# -- orders (v2.order.get_order_list / get_order_detail) -------------------------------
+MAX_ORDER_PAGE = 100
+MAX_ORDER_SNS = 50
+MAX_ORDER_RANGE_S = 15 * 24 * 3600
+DAYS_TO_SHIP = 2
+TIME_RANGE_FIELDS = ("create_time", "update_time")
+ORDER_STATUSES = (
+    "UNPAID",
+    "READY_TO_SHIP",
+    "PROCESSED",
+    "RETRY_SHIP",
+    "SHIPPED",
+    "TO_CONFIRM_RECEIVE",
+    "IN_CANCEL",
+    "CANCELLED",
+    "TO_RETURN",
+    "COMPLETED",
+    "INVOICE_PENDING",
+)
+INVALID_TIME: Problem = (
+    "order.order_list_invalid_time",
+    "Start time must be earlier than end time and diff in 15days.",
+)
+ORDER_NOT_FOUND: Problem = ("error_not_found", "Wrong parameters, detail: the order is not found.")
+ORDER_SN_CHARS = string.ascii_uppercase + string.digits
+SELLER_TZ = timezone(timedelta(hours=7))
+"""The date in an order_sn is read in Vietnam's time (our guess; the docs do not say)."""
+
+
+def new_order_sn(now: float, taken: Collection[str]) -> str:
+    """``YYMMDD`` + 8 uppercase letters/digits, the shape of the spec's samples."""
+    day = datetime.fromtimestamp(now, SELLER_TZ).strftime("%y%m%d")
+    while True:
+        order_sn = day + "".join(secrets.choice(ORDER_SN_CHARS) for _ in range(8))
+        if order_sn not in taken:
+            return order_sn
+
+
+def order_status(order: SandboxOrder) -> str:
+    """Shopee's one status per order, from the neutral status of its lines.
+
+    get_order_detail has no status per item, so a partial outcome cannot be told per
+    line: any returned line puts the whole order in TO_RETURN (the buyer's return is
+    processed per order); a cancellation shows only once every line is cancelled.
+    """
+    states = {line.status for line in order.lines}
+    if states == {"cancelled"}:
+        return "CANCELLED"
+    if "returned" in states:
+        return "TO_RETURN"
+    return "READY_TO_SHIP"
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """get_order_list's parameters, checked."""
+
+    field: str
+    time_from: int
+    time_to: int
+    page_size: int
+    offset: int
+    status: str
+    with_status: bool
+
+
+def order_list_query(query: QueryParams) -> OrderQuery | Problem:
+    """The checked parameters of a get_order_list call, or Shopee's refusal."""
+    field = query.get("time_range_field", "")
+    time_from, time_to = query_int(query.get("time_from")), query_int(query.get("time_to"))
+    size = query_int(query.get("page_size"))
+    cursor = query.get("cursor", "").strip().strip("\"'")
+    status = query.get("order_status", "")
+    if field not in TIME_RANGE_FIELDS:
+        return param_error("time_range_field must be create_time or update_time")
+    if time_from is None or time_to is None:
+        return param_error("time_from and time_to are required")
+    if size is None or not 1 <= size <= MAX_ORDER_PAGE:
+        return param_error("page_size must be between 1 and 100")
+    if cursor and not cursor.isdigit():
+        return param_error("cursor is invalid")
+    if status and status not in ORDER_STATUSES:
+        return param_error("order_status is invalid")
+    if time_from > time_to or time_to - time_from > MAX_ORDER_RANGE_S:
+        return INVALID_TIME
+    optional = list_param(query, "response_optional_fields")
+    offset = int(cursor or 0)
+    return OrderQuery(field, time_from, time_to, size, offset, status, "order_status" in optional)
+
+
+def order_list_page(orders: list[SandboxOrder], q: OrderQuery) -> dict[str, Any]:
+    """One page; the cursor is an offset written as a string, empty after the last page."""
+    page = orders[q.offset : q.offset + q.page_size]
+    more = q.offset + q.page_size < len(orders)
+    entries: list[dict[str, Any]] = [{"order_sn": o.order_id} for o in page]
+    if q.with_status:
+        for entry, order in zip(entries, page, strict=True):
+            entry["order_status"] = order_status(order)
+    return {
+        "more": more,
+        "next_cursor": str(q.offset + q.page_size) if more else "",
+        "order_list": entries,
+    }
+
+
+def render_order_line(line: SandboxOrderLine, shop: SandboxShop) -> dict[str, Any]:
+    """One item_list entry; sandbox items have no variants, so model_id is 0."""
+    item = shop.items.get(line.remote_id)
+    return {
+        "item_id": int(line.remote_id),
+        "item_name": item.name if item else line.sku,
+        "item_sku": line.sku,
+        "model_id": 0,
+        "model_name": "",
+        "model_sku": "",
+        "model_quantity_purchased": line.quantity,
+        "model_original_price": line.price,
+        "model_discounted_price": line.price,
+        "wholesale": False,
+        "add_on_deal": False,
+        "main_item": False,
+        "add_on_deal_id": 0,
+        "promotion_type": "",
+        "promotion_id": 0,
+        "order_item_id": int(line.remote_id),
+        "promotion_group_id": 0,
+    }
+
+
+def render_order(order: SandboxOrder, shop: SandboxShop, optional: set[str]) -> dict[str, Any]:
+    """get_order_detail's order: the default fields, plus the optional ones asked for."""
+    created = int(order.created_at)
+    rendered: dict[str, Any] = {
+        "order_sn": order.order_id,
+        "region": "VN",
+        "currency": "VND",
+        "cod": False,
+        "order_status": order_status(order),
+        "message_to_seller": "",
+        "create_time": created,
+        "update_time": int(order.updated_at),
+        "days_to_ship": DAYS_TO_SHIP,
+        "ship_by_date": created + DAYS_TO_SHIP * 24 * 3600,
+    }
+    if "item_list" in optional:
+        rendered["item_list"] = [render_order_line(line, shop) for line in order.lines]
+    if "total_amount" in optional:
+        rendered["total_amount"] = sum(line.price * line.quantity for line in order.lines)
+    return rendered

@@ -8,6 +8,10 @@ enforces ``limit <= 100`` and batches of at most 100 items, validates creates, a
 its per-shop quota (100 requests/s, bursts of 200) with 429 ``RATE_LIMITED`` and
 ``Retry-After``, and injects faults as 503 ``INTERNAL_ERROR`` or a dropped connection.
 Voso signs every request and has no tokens, so :meth:`expire_tokens` does nothing.
+Orders come from the shared order book (the buyer routes under ``/_sandbox/orders``),
+numbered ``VS`` + the Vietnam date (yymmdd) + a 6-digit sequence; the orders listing
+requires both ends of its range (400 ``VALIDATION_ERROR`` otherwise) and pages with a
+cursor on (update time, order id), so an order is never skipped between pages.
 
 Sandbox credentials (each overridable by ``OCOPSYNC_SANDBOX_VOSO_<KEY>``):
 ``partner_code = sandbox-voso-partner``, ``secret_key = sandbox-voso-secret``,
@@ -23,13 +27,14 @@ import hmac
 import json
 import math
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ocopsync.sandbox.base import SandboxItem, SandboxPlatform, sandbox_credential
+from ocopsync.sandbox.base import SandboxItem, SandboxOrder, SandboxPlatform, sandbox_credential
 from ocopsync.sandbox.faults import Fault
 
 MAX_LIMIT = 100
@@ -45,6 +50,8 @@ CATEGORIES = {
 DEFAULT_WEIGHT_GRAM = 500
 STATUS_OUT = {"live": "ACTIVE", "unlisted": "INACTIVE", "pending": "PENDING_REVIEW"}
 STATUS_IN = {"ACTIVE": "live", "INACTIVE": "unlisted"}
+ITEM_OUT = {"active": "ORDERED", "cancelled": "CANCELLED", "returned": "RETURNED"}
+VN_TZ = timezone(timedelta(hours=7))
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
 
@@ -102,6 +109,52 @@ def _create_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
+def _ms(epoch: float) -> int:
+    return int(epoch * 1000)
+
+
+def _render_order(order: SandboxOrder) -> dict[str, Any]:
+    """An order as Voso shows it: waiting for the seller's approval until lines come back."""
+    states = {line.status for line in order.lines}
+    if "active" not in states:
+        status = "RETURNED" if "returned" in states else "CANCELLED"
+    else:
+        status = "DELIVERED" if "returned" in states else "WAITING_APPROVAL"
+    return {
+        "order_id": order.order_id,
+        "status": status,
+        "created_at": _ms(order.created_at),
+        "updated_at": _ms(order.updated_at),
+        "items": [
+            {
+                "item_id": line.line_id,
+                "product_id": line.remote_id,
+                "seller_sku": line.sku,
+                "quantity": line.quantity,
+                "price": line.price,
+                "status": ITEM_OUT[line.status],
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def _encode_order_cursor(order: SandboxOrder) -> str:
+    return base64.urlsafe_b64encode(
+        f"order:{_ms(order.updated_at)}:{order.order_id}".encode()
+    ).decode()
+
+
+def _decode_order_cursor(cursor: str) -> tuple[int, str] | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    prefix, _, rest = text.partition(":")
+    stamp, _, order_id = rest.partition(":")
+    return (int(stamp), order_id) if prefix == "order" and stamp.isdigit() and order_id else None
+
+
 def _encode_cursor(remote_id: str) -> str:
     return base64.urlsafe_b64encode(f"after:{remote_id}".encode()).decode()
 
@@ -144,7 +197,13 @@ class VosoSandbox(SandboxPlatform):
             Route(f"{base}:batchUpdate", self._guard(self.batch_update), methods=["POST"]),
             Route(f"{base}:batchStatus", self._guard(self.batch_status), methods=["POST"]),
             Route(base + "/{product_id}", self._guard(self.get_product), methods=["GET"]),
+            Route("/v1/shops/{shop_id}/orders", self._guard(self.list_orders), methods=["GET"]),
         ]
+
+    def new_order_id(self) -> str:
+        self._order_seq += 1
+        day = datetime.fromtimestamp(self.clock(), VN_TZ).strftime("%y%m%d")
+        return f"VS{day}{self._order_seq:06d}"
 
     def _guard(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         """Faults, signature, shop and quota, before the handler sees the parsed body."""
@@ -211,6 +270,32 @@ class VosoSandbox(SandboxPlatform):
         return _ok(
             [_render(i) for i in page],
             next_cursor=_encode_cursor(page[-1].remote_id) if more else None,
+        )
+
+    async def list_orders(self, request: Request, payload: Any) -> Response:
+        query = request.query_params
+        bounds = (query.get("updated_from", ""), query.get("updated_to", ""))
+        if not all(b.isdigit() for b in bounds):
+            return _fail(400, "VALIDATION_ERROR", "updated_from and updated_to: Unix ms")
+        limit_text = query.get("limit", "20")
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+            return _fail(400, "VALIDATION_ERROR", f"limit must be 1 to {MAX_LIMIT}")
+        start, end = int(bounds[0]), int(bounds[1])
+        near = self.orders.updated_between(start / 1000 - 1, end / 1000 + 1)
+        orders = sorted(
+            (o for o in near if start <= _ms(o.updated_at) <= end),
+            key=lambda o: (_ms(o.updated_at), o.order_id),
+        )
+        if "cursor" in query:
+            after = _decode_order_cursor(query["cursor"])
+            if after is None:
+                return _fail(400, "VALIDATION_ERROR", "cursor is not one this API issued")
+            orders = [o for o in orders if (_ms(o.updated_at), o.order_id) > after]
+        page = orders[: int(limit_text)]
+        more = len(orders) > len(page)
+        return _ok(
+            [_render_order(o) for o in page],
+            next_cursor=_encode_order_cursor(page[-1]) if more else None,
         )
 
     async def get_product(self, request: Request, payload: Any) -> Response:
