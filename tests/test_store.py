@@ -24,6 +24,7 @@ from ocopsync.store import (
     save_listings,
     start_run,
 )
+from tests.pg import private_database
 
 
 def test_one_run_per_connection(engine: Engine) -> None:
@@ -147,19 +148,15 @@ def test_bad_database_url_is_a_config_error() -> None:
 
 @pytest.mark.postgres
 def test_postgres_works_too() -> None:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        psycopg.connect("host=127.0.0.1 dbname=test user=postgres", connect_timeout=2).close()
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
-    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    try:
-        run_id = start_run(engine, kind="sync", trigger="cli", summary={})
-        acquire_lock(engine, f"pg-{run_id}", run_id)
-        with pytest.raises(LockedError):
-            acquire_lock(engine, f"pg-{run_id}", run_id + 1)
-        release_lock(engine, f"pg-{run_id}", run_id)
-        DbTokenStore(engine).save(f"pg-{run_id}", "lazada", Tokens("a", "r"))
-        assert DbTokenStore(engine).load(f"pg-{run_id}") is not None
-    finally:
-        engine.dispose()
+    with private_database() as url:
+        engine = make_engine(url)
+        try:
+            run_id = start_run(engine, kind="sync", trigger="cli", summary={})
+            acquire_lock(engine, f"pg-{run_id}", run_id)
+            with pytest.raises(LockedError):
+                acquire_lock(engine, f"pg-{run_id}", run_id + 1)
+            release_lock(engine, f"pg-{run_id}", run_id)
+            DbTokenStore(engine).save(f"pg-{run_id}", "lazada", Tokens("a", "r"))
+            assert DbTokenStore(engine).load(f"pg-{run_id}") is not None
+        finally:
+            engine.dispose()
