@@ -20,8 +20,17 @@ from sqlalchemy import Connection, Engine, Table, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from ocopsync.catalog_files import COLUMNS, CellReader, read_rows, split_urls, write_rows
+from ocopsync.catalog_files import (
+    COLUMNS,
+    EXPORT_COLUMNS,
+    STOCK_AT_EXPORT,
+    CellReader,
+    read_rows,
+    split_urls,
+    write_rows,
+)
 from ocopsync.errors import CatalogError, ImportRejected, RowError
+from ocopsync.ledger import Move, apply_moves, current_stock
 from ocopsync.models import Entity, Product, utcnow
 
 ENTITY_KINDS = ("enterprise", "cooperative", "household")
@@ -52,6 +61,9 @@ class ProductRecord:
     description: str = ""
     image_urls: tuple[str, ...] = ()
     status: str = "active"
+    stock_at_export: int | None = None
+    """The row's ``stock_at_export`` cell (files ``catalog export`` wrote); not a product
+    field, only the figure the row's stock is compared with to find what was edited."""
     row: int = field(default=0, compare=False)
     """Where it came from, so later checks can still point at the row."""
 
@@ -62,7 +74,7 @@ PRODUCT_FIELDS = tuple(c for c in COLUMNS if c not in ("sku", "entity_name", "en
 _PRODUCTS: Table = Product.__table__  # type: ignore[attr-defined]
 _ENTITIES: Table = Entity.__table__  # type: ignore[attr-defined]
 _ENTITY_FIELDS = ("name", "kind", "province", "district")
-_PRODUCT_COLUMNS = [_PRODUCTS.c[name] for name in ("sku", *PRODUCT_FIELDS)]
+_PRODUCT_COLUMNS = [_PRODUCTS.c[name] for name in ("sku", *PRODUCT_FIELDS, "imported_stock")]
 
 
 # --- validation ---------------------------------------------------------------------
@@ -105,6 +117,7 @@ def _check_row(number: int, raw: Mapping[str, str]) -> tuple[ProductRecord | Non
         "description": c.text("description"),
         "image_urls": urls,
         "status": c.choice("status", STATUSES, default="active"),
+        "stock_at_export": c.whole(STOCK_AT_EXPORT, minimum=0),
     }
     if c.errors:
         return None, c.errors
@@ -142,6 +155,36 @@ def validate_rows(
 
 
 @dataclass(frozen=True)
+class StockChange:
+    """How far an import moves one existing product's master stock, and why.
+
+    An import never writes the master stock as a figure: it books this delta through
+    the ledger, relatively, so units a concurrent sync booked are kept.
+    """
+
+    sku: str
+    before: int
+    """The master stock the import found."""
+    after: int
+    delta: int
+    why: str
+    """``file changed 12 -> 62``, ``stocktake``, ``export edited 9 -> 14`` or, for a
+    product imported before stock tracking, ``first tracked import: file figure 12 taken``."""
+    kind: str = "import"
+    """The ledger kind: ``import`` or ``stocktake``."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``stock_moves`` item of ``catalog import --format json`` (a stable shape)."""
+        return {
+            "sku": self.sku,
+            "master_before": self.before,
+            "master_after": self.after,
+            "delta": self.delta,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What an import did (or, in a dry run, would do), product by product."""
 
@@ -151,9 +194,14 @@ class ImportReport:
     updated_skus: tuple[str, ...] = ()
     unchanged_skus: tuple[str, ...] = ()
     changed_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """For each updated SKU, the product columns whose value differs."""
+    """For each updated SKU, the product columns whose value differs ("stock" when the
+    import moves the master stock)."""
     entities_added: tuple[str, ...] = ()
     entities_updated: tuple[str, ...] = ()
+    stock_moves: tuple[StockChange, ...] = ()
+    """Every existing product whose master stock the import moves (an added product
+    starts at its file figure and is counted in ``added_skus`` instead)."""
+    stocktake: bool = False
 
     @property
     def added(self) -> int:
@@ -168,7 +216,26 @@ class ImportReport:
         return len(self.unchanged_skus)
 
 
-def import_catalog(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportReport:
+@dataclass(frozen=True)
+class _StockPlan:
+    """What the import writes besides the report says: the ``imported_stock`` figures.
+
+    ``absolute`` holds the SKUs whose delta is measured against the master itself
+    (stocktake, or a product imported before stock tracking); they are re-read once
+    their rows are locked, so a sale booked meanwhile is not undone.
+    """
+
+    imported_stock: Mapping[str, int | None]
+    """The new figure of every existing product in the file."""
+    touch: frozenset[str]
+    """Existing SKUs whose row must be written even if nothing shown changed (a new
+    ``imported_stock``, or a lock taken before the master is re-read)."""
+    absolute: frozenset[str]
+
+
+def import_catalog(
+    engine: Engine, path: Path, *, dry_run: bool = False, stocktake: bool = False
+) -> ImportReport:
     """Upsert every product of ``path`` into the master catalog, all or nothing.
 
     The whole file is read and validated before the database is touched; one bad
@@ -177,6 +244,23 @@ def import_catalog(engine: Engine, path: Path, *, dry_run: bool = False) -> Impo
     or discontinues products that are absent from the file: a cooperative may well
     import one spreadsheet per product line, and taking a product off sale is an
     explicit ``status = discontinued``, never an accident of a shorter file.
+
+    The stock column is a count as of the file, while platforms keep selling, so the
+    master stock only moves by what the file changed (see :func:`_stock_change`):
+
+    - a new product starts at the file's figure (a ledger move of that many units);
+    - an existing product moves by ``file - imported_stock``, the file's figure against
+      the figure of the last file imported for it, and ``imported_stock`` becomes the
+      file's figure: re-importing an unchanged spreadsheet moves nothing;
+    - a row with a ``stock_at_export`` figure (a file ``catalog export`` wrote) moves by
+      ``stock - stock_at_export``, the edit made to the export; ``imported_stock`` stays;
+    - a product imported by a release before stock tracking (``imported_stock`` NULL)
+      takes the file's figure once, as a count, and remembers it from then on;
+    - ``stocktake=True``: every figure is a physical count; the master becomes it.
+
+    Every move goes through :func:`ocopsync.ledger.apply_moves`, relative to whatever
+    the master holds when the transaction writes, so a sync booking sales at the same
+    time keeps them. A move that would take the master below 0 rejects the file.
     """
     records = validate_rows(read_rows(path), str(path))
     producers = _producers(records)
@@ -185,18 +269,82 @@ def import_catalog(engine: Engine, path: Path, *, dry_run: bool = False) -> Impo
         # writes keep a 20,000-row national file to seconds.
         conn = session.connection()
         products = {r.sku: r._asdict() for r in conn.execute(core_select(*_PRODUCT_COLUMNS))}
-        entities = {r.code: r._asdict() for r in conn.execute(core_select(_ENTITIES))}
-        report = _compare(str(path), dry_run, records, products, producers, entities)
+        entities = {e.code: e._asdict() for e in conn.execute(core_select(_ENTITIES))}
+        report, plan = _compare(
+            str(path), dry_run, records, products, producers, entities, stocktake=stocktake
+        )
         if dry_run:
             return report
         blank = dict.fromkeys(_ENTITY_FIELDS, "")
         by_code = {c: {**blank, **entities.get(c, {}), **v} for c, v in producers.items()}
         _write(conn, _ENTITIES, report.entities_added, report.entities_updated, by_code, "code")
-        now = utcnow()
-        wanted = {r.sku: {**_product_values(r), "updated_at": now} for r in records}
-        _write(conn, _PRODUCTS, report.added_skus, report.updated_skus, wanted, "sku")
+        _write_products(conn, records, report, plan)
+        if plan.absolute:
+            # Our UPDATE above locked these rows (PostgreSQL) or the database (SQLite):
+            # the master read now cannot change before we commit.
+            fresh = current_stock(conn, sorted(plan.absolute))
+            if any(fresh[sku] != products[sku]["stock"] for sku in plan.absolute):
+                for sku, stock in fresh.items():
+                    products[sku] = {**products[sku], "stock": stock}
+                report, _ = _compare(
+                    str(path), dry_run, records, products, producers, entities, stocktake=stocktake
+                )
+        reference = path.name
+        by_sku = {r.sku: r for r in records}
+        opening = "stocktake" if stocktake else "import"
+        moves = [
+            Move(sku, by_sku[sku].stock, opening, reference=reference) for sku in report.added_skus
+        ]
+        moves += [Move(c.sku, c.delta, c.kind, reference=reference) for c in report.stock_moves]
+        apply_moves(conn, moves)
         session.commit()
     return report
+
+
+def _write_products(
+    conn: Connection, records: list[ProductRecord], report: ImportReport, plan: _StockPlan
+) -> None:
+    """Insert added products at stock 0 and update changed ones, never writing ``stock``.
+
+    Stock is then set by ledger moves only, so the ledger's balance of a SKU is its
+    master stock from the first import on.
+    """
+    now = utcnow()
+    by_sku = {r.sku: r for r in records}
+    if report.added_skus:
+        conn.execute(
+            insert(_PRODUCTS),
+            [
+                {
+                    **_product_values(by_sku[sku]),
+                    "sku": sku,
+                    "stock": 0,
+                    "imported_stock": by_sku[sku].stock,
+                    "updated_at": now,
+                }
+                for sku in report.added_skus
+            ],
+        )
+    full = [s for s in report.updated_skus if set(report.changed_columns[s]) - {"stock"}]
+    rows = [
+        {
+            **{n: v for n, v in _product_values(by_sku[sku]).items() if n != "stock"},
+            "imported_stock": plan.imported_stock[sku],
+            "updated_at": now,
+            "_key": sku,
+        }
+        for sku in full
+    ]
+    written = set(full)
+    bookkeeping = [
+        {"imported_stock": plan.imported_stock[sku], "_key": sku}
+        for sku in sorted(plan.touch - written)
+    ]
+    for batch in (rows, bookkeeping):
+        if batch:
+            names = [n for n in batch[0] if n != "_key"]
+            statement = update(_PRODUCTS).where(_PRODUCTS.c.sku == bindparam("_key"))
+            conn.execute(statement.values({n: bindparam(n) for n in names}), batch)
 
 
 def _write(
@@ -224,23 +372,56 @@ def _compare(
     products: Mapping[str, Mapping[str, Any]],
     producers: Mapping[str, Mapping[str, str]],
     entities: Mapping[str, Mapping[str, Any]],
-) -> ImportReport:
-    """The report of what importing ``records`` changes; pure, so a dry run is exact."""
+    *,
+    stocktake: bool = False,
+) -> tuple[ImportReport, _StockPlan]:
+    """The report of what importing ``records`` changes; pure, so a dry run is exact.
+
+    Refuses the file (:class:`ImportRejected`, before anything is written) when a move
+    would take a master stock below 0: the file then claims fewer units than were sold
+    since it was made, which only a person can settle.
+    """
     added: list[str] = []
     unchanged: list[str] = []
     changed: dict[str, tuple[str, ...]] = {}
+    moves: list[StockChange] = []
+    imported: dict[str, int | None] = {}
+    touch: set[str] = set()
+    absolute: set[str] = set()
+    errors: list[RowError] = []
     for record in records:
         stored = products.get(record.sku)
         if stored is None:
             added.append(record.sku)
             continue
+        move, figure, is_absolute = _stock_change(record, stored, stocktake=stocktake)
+        imported[record.sku] = figure
+        if is_absolute:
+            absolute.add(record.sku)
+        if is_absolute or figure != stored["imported_stock"]:
+            touch.add(record.sku)
+        if move is not None and move.after < 0:
+            reason = (
+                f"moves the master stock by {move.delta} ({move.why}) from {move.before} "
+                f"to {move.after}, below 0; if the file is a physical count, import it "
+                "with --stocktake"
+            )
+            errors.append(RowError(record.row, "stock", str(record.stock), reason))
         wanted = _product_values(record)
-        columns = tuple(n for n in PRODUCT_FIELDS if stored[n] != wanted[n])
+        columns = tuple(
+            n
+            for n in PRODUCT_FIELDS
+            if (move is not None if n == "stock" else stored[n] != wanted[n])
+        )
+        if move is not None:
+            moves.append(move)
         if columns:
             changed[record.sku] = columns
         else:
             unchanged.append(record.sku)
-    return ImportReport(
+    if errors:
+        raise ImportRejected(source, errors)
+    report = ImportReport(
         source=source,
         dry_run=dry_run,
         added_skus=tuple(added),
@@ -253,7 +434,42 @@ def _compare(
             for c, values in producers.items()
             if c in entities and any(entities[c][k] != v for k, v in values.items())
         ),
+        stock_moves=tuple(moves),
+        stocktake=stocktake,
     )
+    return report, _StockPlan(imported, frozenset(touch), frozenset(absolute))
+
+
+def _stock_change(
+    record: ProductRecord, stored: Mapping[str, Any], *, stocktake: bool
+) -> tuple[StockChange | None, int | None, bool]:
+    """The move of one existing product, its new ``imported_stock``, and whether the
+    delta is measured against the master (absolute) rather than against a file figure.
+
+    ``None`` for the move when it is 0: stock is then no reason to call a product
+    updated, however much was sold since the file was made.
+    """
+    master: int = stored["stock"]
+    last: int | None = stored["imported_stock"]
+    figure = record.stock
+    keep: int | None = figure
+    kind, is_absolute = "import", False
+    if stocktake:
+        delta, why, kind, is_absolute = figure - master, "stocktake", "stocktake", True
+    elif record.stock_at_export is not None:
+        # The export's own figure, not imported_stock: the difference is the edit, and
+        # the spreadsheet the cooperative keeps is still the last file's figure.
+        delta, keep = figure - record.stock_at_export, last
+        why = f"export edited {record.stock_at_export} -> {figure}"
+    elif last is None:
+        # Imported by a release before stock tracking: nothing says what the file's
+        # figure was counted against, so it is taken as a count, once.
+        delta, is_absolute = figure - master, True
+        why = f"first tracked import: file figure {figure} taken"
+    else:
+        delta, why = figure - last, f"file changed {last} -> {figure}"
+    move = StockChange(record.sku, master, master + delta, delta, why, kind) if delta else None
+    return move, keep, is_absolute
 
 
 def _product_values(record: ProductRecord) -> dict[str, Any]:
@@ -376,14 +592,20 @@ def product_as_row(product: Product, entity: Entity | None) -> dict[str, object]
 
 
 def export_catalog(engine: Engine, path: Path, **filters: str | None) -> int:
-    """Write what ``list_products(**filters)`` selects, in a file import reads back as-is."""
+    """Write what ``list_products(**filters)`` selects, in a file import reads back as-is.
+
+    The stock column holds the master stock now, and ``stock_at_export`` the same
+    figure: platforms go on selling after the export is written, so on import the stock
+    cell counts only as an edit of that figure (``stock - stock_at_export``). Re-importing
+    an untouched export therefore moves nothing, and typing +50 into a stock cell adds 50.
+    """
     with Session(engine) as session:
         entities = {e.code: e for e in session.exec(select(Entity))}
         rows = [
-            product_as_row(p, entities.get(p.entity_code))
+            {**product_as_row(p, entities.get(p.entity_code)), STOCK_AT_EXPORT: p.stock}
             for p in list_products(session, **filters)
         ]
-    write_rows(path, rows)
+    write_rows(path, rows, EXPORT_COLUMNS)
     return len(rows)
 
 

@@ -50,7 +50,16 @@ COLUMNS: tuple[str, ...] = (
     "image_urls",
     "status",
 )
-"""Canonical column order of every export (and of the sample catalog)."""
+"""Canonical column order of a catalog file (the sample catalog, `catalog list`)."""
+
+STOCK_AT_EXPORT = "stock_at_export"
+"""The master stock when an export was written. Optional on import, in every format, and
+never a product field: with it, the stock cell of an export is read as an edit of that
+figure (stock - stock_at_export), so re-importing an untouched export moves nothing even
+though platforms have sold units since."""
+
+EXPORT_COLUMNS: tuple[str, ...] = (*COLUMNS, STOCK_AT_EXPORT)
+"""What ``catalog export`` writes: the catalog columns, then ``stock_at_export``."""
 
 REQUIRED: tuple[str, ...] = (
     "sku",
@@ -215,8 +224,8 @@ def _json_text(value: object) -> str:
     return _cell_text(value)
 
 
-def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
-    """Write ``rows`` in canonical column order, in the format the extension names.
+def write_rows(path: Path, rows: list[dict[str, object]], columns: Sequence[str] = COLUMNS) -> None:
+    """Write ``rows`` in ``columns`` order, in the format the extension names.
 
     CSV gets a BOM because Excel otherwise opens UTF-8 as a legacy code page and
     mangles every diacritic; JSON keeps Vietnamese readable (``ensure_ascii=False``).
@@ -230,23 +239,23 @@ def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as handle:
                 writer = csv.writer(handle)
-                writer.writerow(COLUMNS)
-                writer.writerows([_text(row.get(c)) for c in COLUMNS] for row in rows)
+                writer.writerow(columns)
+                writer.writerows([_text(row.get(c)) for c in columns] for row in rows)
         elif suffix == ".json":
-            ordered = [{c: _plain(row.get(c)) for c in COLUMNS} for row in rows]
+            ordered = [{c: _plain(row.get(c)) for c in columns} for row in rows]
             path.write_text(json.dumps(ordered, ensure_ascii=False, indent=2) + "\n", "utf-8")
         else:
-            _write_xlsx(path, rows)
+            _write_xlsx(path, rows, columns)
     except OSError as exc:
         raise CatalogError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
 
 
-def _write_xlsx(path: Path, rows: list[dict[str, object]]) -> None:
+def _write_xlsx(path: Path, rows: list[dict[str, object]], columns: Sequence[str]) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("products")
-    sheet.append(list(COLUMNS))
+    sheet.append(list(columns))
     for row in rows:
-        sheet.append([_xlsx_value(sheet, row.get(c)) for c in COLUMNS])
+        sheet.append([_xlsx_value(sheet, row.get(c)) for c in columns])
     workbook.save(path)
 
 

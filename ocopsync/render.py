@@ -174,6 +174,25 @@ def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
         )
 
 
+def print_import_stock_moves(
+    moves: Sequence[Mapping[str, Any]], *, dry_run: bool = False, limit: int = 50
+) -> None:
+    """The master stock moves of ``catalog import``: how many units each SKU moved, and why."""
+    if not moves:
+        return
+    title = "Master stock moves" + (" (dry run: nothing written)" if dry_run else "")
+    table(
+        title,
+        ["sku", "master before", "master after", "moved", "why"],
+        [
+            (m["sku"], m["master_before"], m["master_after"], f"{m['delta']:+d}", m["why"])
+            for m in moves[:limit]
+        ],
+    )
+    if len(moves) > limit:
+        stdout.print(f"... and {len(moves) - limit} more (all of them with --format json)")
+
+
 def print_sync(doc: Mapping[str, Any]) -> None:
     table(
         f"Sync run {doc['run_id']}: {doc['status']}",

@@ -24,7 +24,7 @@ from ocopsync.catalog import (
     list_products,
     product_as_row,
 )
-from ocopsync.catalog_files import COLUMNS
+from ocopsync.catalog_files import COLUMNS, EXPORT_COLUMNS
 from ocopsync.errors import CatalogError
 from ocopsync.models import Entity, Product, make_engine
 
@@ -212,7 +212,7 @@ def test_json_export_keeps_vietnamese_readable(engine: Engine, tmp_path: Path) -
         "BT-MOCAYNAM-0001",
         "QN-BINHLIEU-0001",
     ]
-    assert list(data[0]) == list(COLUMNS)
+    assert list(data[0]) == list(EXPORT_COLUMNS)
 
 
 def test_export_to_unknown_format_is_refused(engine: Engine, tmp_path: Path) -> None:
