@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from ocopsync import faultpoints
 from ocopsync.connectors.base import (
     Connector,
     ItemResult,
@@ -34,7 +35,7 @@ from ocopsync.errors import (
 from ocopsync.models import Listing, utcnow
 from ocopsync.policy import Policy
 from ocopsync.reconcile import Action, ConnectionPlan, PlannedOperation
-from ocopsync.store import journal_outcomes, journal_planned, journal_started, save_listings
+from ocopsync.store import journal_outcomes, journal_planned, journal_started
 
 ProgressFn = Callable[[str, int], None]
 """Called with (connection name, operations just finished)."""
@@ -112,7 +113,6 @@ class ConnectionApplier:
         self.outcome = ConnectionOutcome(plan.connection, plan.platform)
 
     async def run(self) -> ConnectionOutcome:
-        self._record_adoptions()
         ops = sorted(self.plan.operations, key=lambda o: ORDER.index(o.action))
         ids = journal_planned(
             self.engine,
@@ -125,6 +125,7 @@ class ConnectionApplier:
                     "action": o.action.value,
                     "from_value": _text(o.from_value),
                     "to_value": _text(o.to_value),
+                    "desired": _desired(o),
                 }
                 for o in ops
             ),
@@ -149,24 +150,15 @@ class ConnectionApplier:
         return self.outcome
 
     # -- bookkeeping ---------------------------------------------------------------
-    def _record_adoptions(self) -> None:
-        rows = []
-        for adoption in self.plan.adoptions:
-            row = self.listings.get(adoption.sku) or Listing(
-                connection=self.plan.connection,
-                platform=self.plan.platform,
-                sku=adoption.sku,
-                remote_id=adoption.remote_id,
-                seller_sku=adoption.sku,
-            )
-            row.remote_id = adoption.remote_id
-            self.listings[adoption.sku] = row
-            rows.append(row)
-        if rows:
-            save_listings(self.engine, rows)
-
-    def _finish(self, jobs: Sequence[_Job], status: str, error: str, kind: str) -> None:
-        journal_outcomes(self.engine, [(j.op_id, status, error, kind) for j in jobs])
+    def _finish(
+        self,
+        jobs: Sequence[_Job],
+        status: str,
+        error: str,
+        kind: str,
+        rows: Sequence[Listing] = (),
+    ) -> None:
+        journal_outcomes(self.engine, [(j.op_id, status, error, kind) for j in jobs], rows)
         count = len(jobs)
         if status == "succeeded":
             self.outcome.applied += count
@@ -181,11 +173,29 @@ class ConnectionApplier:
         if self.progress:
             self.progress(self.plan.connection, count)
 
-    def _fail_all(self, jobs: Sequence[_Job], exc: ConnectorError) -> None:
+    def _fail_all(
+        self, jobs: Sequence[_Job], exc: ConnectorError, rows: Sequence[Listing] = ()
+    ) -> None:
         if isinstance(exc, FatalConfigError | AuthExpiredError):
             self.outcome.stopped = True
             self.outcome.error = str(exc)
-        self._finish(jobs, "failed", str(exc), error_kind(exc))
+        self._finish(jobs, "failed", str(exc), error_kind(exc), rows)
+
+    def _unsent_rows(self, jobs: Sequence[_Job], exc: ConnectorError) -> list[Listing]:
+        """Stock writes the platform refused outright did not land: clear their pending.
+
+        A transient failure (a timeout after sending) may have landed: its pending value
+        stays for the next observation to resolve.
+        """
+        if isinstance(exc, TransientError):
+            return []
+        rows = []
+        for job in jobs:
+            row = self.listings.get(job.op.sku)
+            if row is not None and row.pending_op_id == job.op_id:
+                row.pending_stock, row.pending_op_id, row.pending_booked_base = None, None, 0
+                rows.append(row)
+        return rows
 
     def _row(self, sku: str) -> Listing:
         return self.listings[sku]
@@ -202,11 +212,12 @@ class ConnectionApplier:
             if self.outcome.stopped:
                 self._finish(chunk, "skipped", f"connection stopped: {self.outcome.error}", "")
                 continue
-            journal_started(self.engine, [j.op_id for j in chunk])
+            if call != self._stock_call:  # a stock write journals itself with its pending
+                journal_started(self.engine, [j.op_id for j in chunk])
             try:
                 results = await call(chunk)
             except ConnectorError as exc:
-                self._fail_all(chunk, exc)
+                self._fail_all(chunk, exc, self._unsent_rows(chunk, exc))
                 continue
             self._record(chunk, results, done)
 
@@ -223,49 +234,45 @@ class ConnectionApplier:
                     [job], "failed", "the platform's answer left this item out", "transient"
                 )
             elif result.error is not None:
-                self._fail_all([job], result.error)
+                self._fail_all([job], result.error, self._unsent_rows([job], result.error))
             else:
                 done(job)
                 ok.append(job)
                 rows.append(self._row(job.op.sku))
-        if rows:
-            save_listings(self.engine, rows)
         if ok:
-            self._finish(ok, "succeeded", "", "")
+            self._finish(ok, "succeeded", "", "", rows)
 
     async def _stock_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
         rows = []
         for job in chunk:
             row = self._row(job.op.sku)
-            row.pending_stock = int(job.op.to_value or 0)
+            row.pending_stock = _whole(job.op.to_value)
+            row.pending_op_id = job.op_id
+            row.pending_booked_base = row.booked_since_push
             rows.append(row)
-        save_listings(self.engine, rows)  # a crash now leaves the outcome known to be unknown
-        try:
-            results = await self.connector.update_stocks(
-                [StockUpdate(j.op.remote_id, j.op.sku, int(j.op.to_value or 0)) for j in chunk]
-            )
-        except RejectedError:
-            for row in rows:
-                row.pending_stock = None
-            save_listings(self.engine, rows)
-            raise
-        for result in results:
-            if isinstance(result.error, RejectedError):
-                self._row(result.sku).pending_stock = None
+        # Started and pending in one commit: a crash after it leaves the outcome known to
+        # be unknown, never a write sent with no trace of it.
+        journal_started(self.engine, [j.op_id for j in chunk], rows)
+        faultpoints.reach("apply.stock_pending_committed")
+        results = await self.connector.update_stocks(
+            [StockUpdate(j.op.remote_id, j.op.sku, _whole(j.op.to_value)) for j in chunk]
+        )
+        faultpoints.reach("apply.stock_sent")
         return results
 
     def _stock_done(self, job: _Job) -> None:
         row = self._row(job.op.sku)
-        row.last_stock = int(job.op.to_value or 0)
-        row.pending_stock = None
+        row.last_stock = _whole(job.op.to_value)
+        row.booked_since_push -= row.pending_booked_base
+        row.pending_stock, row.pending_op_id, row.pending_booked_base = None, None, 0
 
     async def _price_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
         return await self.connector.update_prices(
-            [PriceUpdate(j.op.remote_id, j.op.sku, int(j.op.to_value or 0)) for j in chunk]
+            [PriceUpdate(j.op.remote_id, j.op.sku, _whole(j.op.to_value)) for j in chunk]
         )
 
     def _price_done(self, job: _Job) -> None:
-        self._row(job.op.sku).last_price = int(job.op.to_value or 0)
+        self._row(job.op.sku).last_price = _whole(job.op.to_value)
 
     async def _status_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
         return await self.connector.set_status(
@@ -299,14 +306,15 @@ class ConnectionApplier:
                 continue
             journal_started(self.engine, [j.op_id for j in chunk])
             results = await asyncio.gather(*(self._create_one(j, semaphore) for j in chunk))
+            faultpoints.reach("apply.create_sent")
             created = [(j, rid) for j, rid in zip(chunk, results, strict=True) if rid]
             rows = [self._created_row(j, rid) for j, rid in created]
             if rows:
-                save_listings(self.engine, rows)
-                self._finish([j for j, _ in created], "succeeded", "", "")
+                self._finish([j for j, _ in created], "succeeded", "", "", rows)
+                faultpoints.reach("apply.created_recorded")
 
     async def _create_one(self, job: _Job, semaphore: asyncio.Semaphore) -> str | None:
-        draft = self._priced_draft(job.op.sku)
+        draft = self._priced_draft(job)
         async with semaphore:
             if self.outcome.stopped:
                 self._finish([job], "skipped", f"connection stopped: {self.outcome.error}", "")
@@ -327,18 +335,20 @@ class ConnectionApplier:
                 self._fail_all([job], exc)
             return None
 
-    def _priced_draft(self, sku: str) -> ListingDraft:
-        draft = self.drafts[sku]
+    def _priced_draft(self, job: _Job) -> ListingDraft:
+        """The draft as the plan priced it: apply never re-applies the policy."""
+        draft = self.drafts[job.op.sku]
+        desired = job.op.desired or {}
         return ListingDraft(
             **{
                 **draft.__dict__,
-                "price": self.policy.price(draft.price),
-                "stock": self.policy.stock(draft.stock),
+                "price": desired.get("price", self.policy.price(draft.price)),
+                "stock": desired.get("stock", self.policy.stock(draft.stock)),
             }
         )
 
     def _created_row(self, job: _Job, remote_id: str) -> Listing:
-        draft = self._priced_draft(job.op.sku)
+        draft = self._priced_draft(job)
         row = self.listings.get(job.op.sku) or Listing(
             connection=self.plan.connection,
             platform=self.plan.platform,
@@ -349,7 +359,8 @@ class ConnectionApplier:
         row.remote_id = remote_id
         row.last_price = draft.price
         row.last_stock = draft.stock
-        row.pending_stock = None
+        row.booked_since_push = 0
+        row.pending_stock, row.pending_op_id, row.pending_booked_base = None, None, 0
         row.remote_status = "live"
         row.last_seen = utcnow()
         self.listings[job.op.sku] = row
@@ -358,3 +369,20 @@ class ConnectionApplier:
 
 def _text(value: int | str | None) -> str:
     return "" if value is None else str(value)
+
+
+def _whole(value: int | str | None) -> int:
+    """A planned price or stock; the plan only ever holds whole numbers there."""
+    if isinstance(value, int):
+        return value
+    raise TypeError(f"planned value {value!r} is not a whole number")
+
+
+def _desired(op: PlannedOperation) -> dict[str, int]:
+    if op.desired is not None:
+        return dict(op.desired)
+    if op.action is Action.UPDATE_STOCK:
+        return {"stock": _whole(op.to_value)}
+    if op.action is Action.UPDATE_PRICE:
+        return {"price": _whole(op.to_value)}
+    return {}

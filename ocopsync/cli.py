@@ -53,6 +53,11 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(connections_app, name="connections")
 app.add_typer(schedule_app, name="schedule")
+stock_app = typer.Typer(
+    help="The master stock: units held back after a lost write, and resolving them.",
+    no_args_is_help=True,
+)
+app.add_typer(stock_app, name="stock")
 
 
 class Format(StrEnum):
@@ -202,19 +207,31 @@ def demo(
 def catalog_import(
     file: Annotated[Path, typer.Argument(help="CSV (comma or semicolon), XLSX or JSON.")],
     dry_run: Annotated[bool, typer.Option(help="Validate and report, change nothing.")] = False,
+    stocktake: Annotated[
+        bool,
+        typer.Option(
+            help="The stock column is a physical count: set each master stock to it "
+            "(without this, stock moves only by what the file changed since its last import)."
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Import products (atomic: one bad row and nothing changes; every bad row is listed)."""
+    # A file's stock figures are counts as of that file: re-importing it moves the master
+    # stock only by what the file changed, so units sold since are not undone (the rules
+    # are in ocopsync.catalog.import_catalog).
     from ocopsync.catalog import import_catalog
 
     s = settings()
-    report = import_catalog(engine_for(s), file, dry_run=dry_run)
+    report = import_catalog(engine_for(s), file, dry_run=dry_run, stocktake=stocktake)
+    moves = [m.as_dict() for m in report.stock_moves]
     doc = {
         "file": str(file),
         "dry_run": dry_run,
         "added": report.added,
         "updated": report.updated,
         "unchanged": report.unchanged,
+        "stock_moves": moves,
     }
     if fmt is Format.json:
         render.emit_json(doc)
@@ -224,6 +241,7 @@ def catalog_import(
             f"{verb} {file}: {report.added} added, {report.updated} updated, "
             f"{report.unchanged} unchanged"
         )
+        render.print_import_stock_moves(moves, dry_run=dry_run)
 
 
 @catalog_app.command("list")
@@ -312,6 +330,8 @@ def catalog_export(
     province: Annotated[str | None, typer.Option(help="Only this province.")] = None,
 ) -> None:
     """Write the catalog to a file that `catalog import` reads back unchanged."""
+    # Its stock_at_export column repeats the master stock, so re-importing the file later
+    # moves stock only by what was edited in it, never back to what it was at export.
     from ocopsync.catalog import export_catalog
 
     count = export_catalog(engine_for(settings()), file, entity=entity, province=province)
@@ -427,6 +447,9 @@ def main() -> None:
     app(prog_name="ocopsync")
 
 
-from ocopsync import cli_admin  # noqa: E402,F401  (registers runs, connections, sandbox)
+from ocopsync import (  # noqa: E402  (registers runs, connections, sandbox, stock)
+    cli_admin,  # noqa: F401
+    cli_stock,  # noqa: F401
+)
 
 __all__ = ["app", "main"]

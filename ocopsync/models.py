@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Engine, UniqueConstraint, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 from ocopsync.errors import ConfigError
+from ocopsync.schema import ensure_schema
 
 
 def utcnow() -> datetime:
@@ -53,6 +54,10 @@ class Product(SQLModel, table=True):
     expires_on: date
     price_vnd: int
     stock: int
+    """The master stock: every movement of it is a :class:`StockMove` row."""
+    imported_stock: int | None = None
+    """The stock this product had in the last catalog file imported: a file's figure is a
+    count as of that file, so a re-import moves the master only by what the file changed."""
     weight_g: int | None = None
     barcode: str = ""
     description: str = ""
@@ -104,6 +109,17 @@ class Listing(SQLModel, table=True):
     last_stock: int | None = None
     pending_stock: int | None = None
     """A stock write that was sent but whose outcome we never recorded (crash)."""
+    pending_op_id: int | None = None
+    """The journal operation of that write, resolved by the next observation."""
+    booked_since_push: int = 0
+    """Units booked from this connection's order lines since ``last_stock`` was set (a
+    cancellation counts negative): the platform should show ``last_stock`` minus this."""
+    pending_booked_base: int = 0
+    """``booked_since_push`` when the pending write was sent."""
+    uncertain_units: int = 0
+    """Units that may or may not have been sold here (a lost write the evidence cannot
+    decide): kept in the master, held back from every platform until resolved."""
+    uncertain_detail: str = ""
     remote_status: str = "live"
     last_seen: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
@@ -116,7 +132,11 @@ class SyncRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = "sync"
     trigger: str = "cli"
-    status: str = "running"
+    status: str = Field(default="running", index=True)
+    owner: str = ""
+    """``host:pid`` of the process running it, so a run whose process died is closed."""
+    lease_expires_at: datetime | None = None
+    """Renewed while the run works; a run elsewhere past its lease is taken as dead."""
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     applied: int = 0
@@ -136,11 +156,76 @@ class Operation(SQLModel, table=True):
     action: str
     from_value: str = ""
     to_value: str = ""
+    desired: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """Typed values the operation sets (``{"price": ..}``, ``{"stock": ..}``; a create: both)."""
     status: str = "planned"
     error: str = ""
     error_kind: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+
+
+class OrderLineRecord(SQLModel, table=True):
+    """One platform order line, folded into the master stock exactly once.
+
+    ``booked`` is what the line has taken off the master: its quantity while active, 0
+    once cancelled or returned (or when it predates tracking). Seeing the line again
+    books only the difference, in the same transaction that stores the new status.
+    """
+
+    __tablename__ = "orderline"
+    __table_args__ = (
+        UniqueConstraint("connection", "order_id", "line_id", name="uq_orderline_line"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection: str = Field(index=True)
+    platform: str
+    order_id: str
+    line_id: str
+    sku: str = Field(index=True)
+    quantity: int
+    status: str
+    booked: int = 0
+    ordered_at: datetime
+    platform_updated_at: datetime
+    first_run_id: int | None = None
+    last_run_id: int | None = None
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class OrderCursor(SQLModel, table=True):
+    """Where reading a connection's orders stands.
+
+    ``tracking_since`` is when ocopsync first read this shop's orders: older orders are
+    already in the catalog's stock figure and are never booked.
+    """
+
+    connection: str = Field(primary_key=True)
+    tracking_since: datetime
+    watermark: datetime
+    """Orders updated before this were read; the next read starts an overlap before it."""
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StockMove(SQLModel, table=True):
+    """The master stock's ledger: one row per change, so every unit can be accounted for.
+
+    ``kind``: ``import`` (a file's change), ``stocktake`` (an absolute count),
+    ``order`` (an order line booked or given back), ``inferred`` (units gone from a
+    platform without an orders API), ``resolved`` (a person decided an uncertain write).
+    """
+
+    __tablename__ = "stockmove"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(index=True)
+    delta: int
+    kind: str
+    connection: str = ""
+    reference: str = ""
+    run_id: int | None = None
+    at: datetime = Field(default_factory=utcnow)
 
 
 class ConnectionLock(SQLModel, table=True):
@@ -170,7 +255,12 @@ class CoverageSnapshot(SQLModel, table=True):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the tables created; SQLite gets WAL and foreign keys."""
+    """An engine for ``url`` with the schema at head; SQLite gets WAL and foreign keys.
+
+    The schema comes from the Alembic revisions (:func:`ocopsync.schema.ensure_schema`),
+    not ``create_all``: that never adds a column to an existing table and races when
+    several processes create the same new database.
+    """
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:
@@ -186,9 +276,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        SQLModel.metadata.create_all(engine)
-    except OperationalError as exc:
-        raise ConfigError(f"cannot open database {where}: {exc.orig}") from exc
+        ensure_schema(engine)
+    except ConfigError:
+        engine.dispose()
+        raise
     return engine
 
 
@@ -208,8 +299,11 @@ __all__ = [
     "Entity",
     "Listing",
     "Operation",
+    "OrderCursor",
+    "OrderLineRecord",
     "Product",
     "Session",
+    "StockMove",
     "SyncRun",
     "as_utc",
     "make_engine",

@@ -2,35 +2,51 @@
 per connection, and what a platform would refuse to create.
 
 Separate from :mod:`ocopsync.sync`, which opens connections, applies plans and reports;
-this module turns what was read into plans (and, for a real sync, records the sales it
-found before anything is pushed).
+this module turns what was read into plans and, for a real sync, records the sales it
+found (and the baselines that go with them) in one transaction before anything is
+pushed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from ocopsync import catalog
 from ocopsync.config import ConnectionSettings
-from ocopsync.connectors.base import Connector, ListingDraft, RemoteListing
+from ocopsync.connectors.base import (
+    Connector,
+    ListingDraft,
+    ListingStatus,
+    OrderLine,
+    RemoteListing,
+)
 from ocopsync.models import Listing, Product, utcnow
-from ocopsync.reconcile import (
-    CatalogItem,
-    ConnectionPlan,
-    KnownListing,
-    StockObservation,
+from ocopsync.observe_store import (
+    SeenConnection,
+    booked_lines,
+    held_units,
+    lost_creates,
+    record_observation,
+    resolve_started,
+    started_writes,
+    state_of,
+)
+from ocopsync.reconcile import CatalogItem, ConnectionPlan, KnownListing, plan_connection
+from ocopsync.records import OpStatus, SalesSource
+from ocopsync.stock import (
+    ConnectionObservation,
+    Observation,
     StockSettlement,
-    plan_connection,
-    settle_stock,
-    settled_master,
+    index_remote,
+    settle,
     stock_reason,
 )
-from ocopsync.store import load_listings, mark_seen, save_listings
+from ocopsync.store import load_listings
 
 
 @dataclass
@@ -45,11 +61,20 @@ class OpenConnection:
     plan: ConnectionPlan | None = None
     blocked: dict[str, list[str]] = field(default_factory=dict)
     locked: bool = False
+    source: SalesSource = SalesSource.STOCK
+    order_lines: list[OrderLine] | None = None
+    orders_until: datetime | None = None
+    """End of the orders window read (the new watermark); None when none was read."""
+    tracking_since: datetime | None = None
+    """Set on the first read of this shop's orders: older orders are never booked."""
+    order_requests: int = 0
+    """HTTP requests the orders read took (the benchmark reports their cost)."""
 
 
-def all_skus(engine: Engine) -> frozenset[str]:
+def all_stock(engine: Engine) -> dict[str, int]:
+    """The master stock of every catalog SKU (orders of a shared shop may name any)."""
     with Session(engine) as session:
-        return frozenset(session.exec(select(Product.sku)).all())
+        return dict(session.exec(select(Product.sku, Product.stock)).all())
 
 
 def load_products(engine: Engine, entity: str | None) -> list[Product]:
@@ -79,16 +104,23 @@ def draft_of(product: Product) -> ListingDraft:
     )
 
 
-def settled_drafts(
-    products: list[Product], settlements: Mapping[str, StockSettlement]
-) -> dict[str, ListingDraft]:
+def settled_drafts(products: list[Product], master: Mapping[str, int]) -> dict[str, ListingDraft]:
     drafts = {}
     for p in products:
         d = draft_of(p)
-        if p.sku in settlements:
-            d = ListingDraft(**{**d.__dict__, "stock": settlements[p.sku].master_after})
+        if master.get(p.sku, p.stock) != p.stock:
+            d = ListingDraft(**{**d.__dict__, "stock": master[p.sku]})
         drafts[p.sku] = d
     return drafts
+
+
+@dataclass
+class Planned:
+    """What planning found: how stock moved, and the master stock the plans used."""
+
+    settlements: dict[str, StockSettlement]
+    master: dict[str, int]
+    observation: Observation
 
 
 def plan_all(
@@ -98,29 +130,46 @@ def plan_all(
     today: date,
     *,
     persist: bool,
-) -> dict[str, StockSettlement]:
+    run_id: int | None = None,
+) -> Planned:
     ready = [o for o in opened if o.remote is not None and not o.error]
-    master = {p.sku: p.stock for p in products}
+    master = all_stock(engine)
     observations = []
+    known_before: dict[str, dict[str, KnownListing]] = {}
     for o in ready:
-        o.listings = load_listings(engine, o.settings.name)
         assert o.remote is not None
-        remote_by_sku = {r.seller_sku: r for r in o.remote}
-        for sku, row in o.listings.items():
-            r = remote_by_sku.get(sku)
-            if r is not None and r.remote_id == row.remote_id and sku in master:
-                observations.append(
-                    StockObservation(
-                        o.settings.name, sku, row.last_stock, r.stock, row.pending_stock
-                    )
-                )
-    settlements = settle_stock(master, observations)
+        o.listings = load_listings(engine, o.settings.name)
+        known_before[o.settings.name] = {
+            sku: KnownListing(sku, r.remote_id, r.last_price, r.last_stock, r.pending_stock)
+            for sku, r in o.listings.items()
+        }
+        lines = o.order_lines or []
+        observations.append(
+            ConnectionObservation(
+                connection=o.settings.name,
+                platform=o.settings.platform,
+                source=o.source,
+                listings={sku: state_of(row) for sku, row in o.listings.items()},
+                remote=o.remote,
+                lines=lines,
+                booked=booked_lines(engine, o.settings.name, {ln.order_id for ln in lines}),
+                tracking_since=o.tracking_since,
+                lost_creates=lost_creates(engine, o.settings.name),
+            )
+        )
+    observation = settle(master, observations, held=held_units(engine), run_id=run_id)
+    master = dict(observation.master_after)
     if persist:
-        persist_observations(engine, ready, settlements)
-    stock_after = settled_master(master, settlements)
+        seen = [_seen(o) for o in ready]
+        master.update(record_observation(engine, observation, seen, run_id=run_id, when=utcnow()))
+        for o in ready:
+            _resolve_other_writes(engine, o)
+            o.listings = load_listings(engine, o.settings.name)
+    offered = {sku: stock - observation.held.get(sku, 0) for sku, stock in master.items()}
+    settlements = {s.sku: s for s in observation.settlements.values() if s.noteworthy}
     platforms = {o.settings.name: o.settings.platform for o in opened}
     reasons = {sku: stock_reason(s, platforms) for sku, s in settlements.items()}
-    catalog_skus = all_skus(engine)  # orphans: unknown to the whole catalog, --entity or not
+    catalog_skus = frozenset(master)  # orphans: unknown to the whole catalog
     drafts = {p.sku: draft_of(p) for p in products}
     for o in ready:
         assert o.remote is not None and o.connector is not None
@@ -133,61 +182,68 @@ def plan_all(
             for p in products
             if o.settings.covers(p.entity_code)
         ]
-        known = {
-            sku: KnownListing(sku, r.remote_id, r.last_price, r.last_stock, r.pending_stock)
-            for sku, r in o.listings.items()
-        }
+        name = o.settings.name
         o.plan = plan_connection(
-            connection=o.settings.name,
+            connection=name,
             platform=o.settings.platform,
             policy=o.settings.policy,
             items=items,
-            known=known,
+            known=known_before[name],
             remote=o.remote,
-            master_stock=stock_after,
+            master_stock=offered,
             catalog_skus=catalog_skus,
             reasons=reasons,
+            caps={sku: cap for (c, sku), cap in observation.caps.items() if c == name},
         )
         for op in o.plan.operations:
             if op.action.value == "create":
                 missing = o.connector.missing_for_create(drafts[op.sku])
                 if missing:
                     o.blocked[op.sku] = missing
-    return settlements
+    return Planned(settlements, master, observation)
 
 
-def persist_observations(
-    engine: Engine, ready: list[OpenConnection], settlements: Mapping[str, StockSettlement]
-) -> None:
-    """Record sales before any push: the master drops, and each listing's baseline becomes
-    what the platform showed, so a failed push can never count the same sale twice."""
-    changes = {sku: s.master_after for sku, s in settlements.items() if s.changed}
-    if changes:
-        with Session(engine) as session:
-            catalog.adjust_master_stock(session, changes)
-            session.commit()
-    now = utcnow()
-    for o in ready:
-        assert o.remote is not None
-        remote_by_sku = {r.seller_sku: r for r in o.remote}
-        touched = []
-        for sku, row in o.listings.items():
-            r = remote_by_sku.get(sku)
-            if r is None or r.remote_id != row.remote_id:
-                if row.remote_status != "missing":
-                    row.remote_status = "missing"
-                    touched.append(row)
-                continue
-            stock = r.stock if row.last_stock is not None or row.pending_stock is not None else None
-            if (row.remote_status, row.last_stock, row.pending_stock) != (
-                r.status.value,
-                stock,
-                None,
-            ):
-                row.remote_status = r.status.value
-                row.last_stock = stock
-                row.pending_stock = None
-                touched.append(row)
-            row.last_seen = now  # in memory too, so a later save does not write it back
-        save_listings(engine, touched)  # only rows that changed: a no-op run writes little
-        mark_seen(engine, o.settings.name, now)
+def _seen(o: OpenConnection) -> SeenConnection:
+    assert o.remote is not None
+    by_sku = index_remote(o.remote, {})
+    remote_ids = {r.remote_id for r in o.remote}
+    missing = [sku for sku, row in o.listings.items() if row.remote_id not in remote_ids]
+    statuses = {
+        sku: by_sku[sku].status.value
+        for sku, row in o.listings.items()
+        if sku in by_sku and by_sku[sku].remote_id == row.remote_id
+    }
+    return SeenConnection(
+        connection=o.settings.name,
+        platform=o.settings.platform,
+        listings=o.listings,
+        missing=missing,
+        statuses=statuses,
+        cursor_watermark=o.orders_until,
+        tracking_since=o.tracking_since,
+    )
+
+
+def _resolve_other_writes(engine: Engine, o: OpenConnection) -> None:
+    """Price and status writes a dead run sent: did they land? The platform says."""
+    left = started_writes(engine, o.settings.name)
+    if not left or o.remote is None:
+        return
+    by_id = {r.remote_id: r for r in o.remote}
+    decided: dict[int, tuple[OpStatus, str]] = {}
+    for op_id, sku, action, to_value in left:
+        row = o.listings.get(sku)
+        remote = by_id.get(row.remote_id) if row is not None else None
+        if remote is None:
+            decided[op_id] = (OpStatus.NOT_LANDED, "listing not on the platform")
+            continue
+        if action == "update_price":
+            landed = str(remote.price) == to_value
+        elif action == "unlist":
+            landed = remote.status is ListingStatus.UNLISTED
+        else:
+            landed = remote.status is ListingStatus.LIVE
+        shown = remote.price if action == "update_price" else remote.status.value
+        status = OpStatus.LANDED if landed else OpStatus.NOT_LANDED
+        decided[op_id] = (status, f"platform shows {shown}")
+    resolve_started(engine, o.settings.name, decided)

@@ -2,11 +2,9 @@
 
 Two steps, each a plain function over immutable records:
 
-1. :func:`settle_stock` — platforms sell units between runs. For every listing we
-   remember the stock we last pushed; ``sold = max(0, last_pushed - remote)`` per
-   platform, the master stock drops by the sum (never below zero), and the new master
-   stock is pushed everywhere. A remote stock above what we pushed is drift: it is
-   overwritten and reported, never added to the master.
+1. :func:`ocopsync.stock.settle` — platforms sell units between runs; each sale is
+   booked into the master stock exactly once (from orders, or inferred from stock),
+   and the new master stock is pushed everywhere.
 2. :func:`plan_connection` — per connection, compare every product in its scope with
    the remote listings (matched by seller SKU = master SKU) and emit operations
    ``create | update_price | update_stock | unlist | relist``, plus adoptions (a
@@ -17,8 +15,8 @@ Two steps, each a plain function over immutable records:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from ocopsync.connectors.base import ListingDraft, ListingStatus, RemoteListing
 from ocopsync.policy import Policy
@@ -59,36 +57,6 @@ class KnownListing:
 
 
 @dataclass(frozen=True)
-class StockObservation:
-    """One listing's remembered and observed stock, input of :func:`settle_stock`."""
-
-    connection: str
-    sku: str
-    last_pushed: int | None
-    remote: int
-    pending: int | None = None
-
-
-@dataclass(frozen=True)
-class StockSettlement:
-    """How the master stock of one SKU moves because platforms sold units."""
-
-    sku: str
-    master_before: int
-    master_after: int
-    sold: Mapping[str, int] = field(default_factory=dict)
-    """Units sold per connection since our last push."""
-    drift: Mapping[str, int] = field(default_factory=dict)
-    """Units a connection shows above what we pushed (changed outside ocopsync)."""
-    uncertain: tuple[str, ...] = ()
-    """Connections whose last stock write has no recorded outcome."""
-
-    @property
-    def changed(self) -> bool:
-        return self.master_after != self.master_before
-
-
-@dataclass(frozen=True)
 class PlannedOperation:
     connection: str
     platform: str
@@ -98,6 +66,8 @@ class PlannedOperation:
     to_value: int | str | None
     remote_id: str = ""
     reason: str = ""
+    desired: Mapping[str, int] | None = None
+    """Typed values a create lists with (``price``, ``stock``), so apply re-derives nothing."""
 
 
 @dataclass(frozen=True)
@@ -128,55 +98,6 @@ class ConnectionPlan:
     """Products considered that need nothing: the explicit no-op."""
     duplicates: tuple[str, ...] = ()
     """SKUs listed more than once on the platform (reported; the one we know is used)."""
-
-
-def settle_stock(
-    master: Mapping[str, int], observations: Iterable[StockObservation]
-) -> dict[str, StockSettlement]:
-    """Subtract what every platform sold since our last push from the master stock.
-
-    A listing we never pushed stock to (``last_pushed`` None, e.g. just adopted) sold
-    nothing we can know of. When a write's outcome is unknown (``pending``), the higher
-    of the two possible baselines is used: it may count a few units as sold that were
-    not, but it never leaves the master believing in units that are gone (oversell).
-    """
-    sold: dict[str, dict[str, int]] = {}
-    drift: dict[str, dict[str, int]] = {}
-    uncertain: dict[str, list[str]] = {}
-    for obs in observations:
-        baseline = obs.last_pushed
-        if obs.pending is not None:
-            baseline = obs.pending if baseline is None else max(baseline, obs.pending)
-            uncertain.setdefault(obs.sku, []).append(obs.connection)
-        if baseline is None:
-            continue
-        if obs.remote < baseline:
-            sold.setdefault(obs.sku, {})[obs.connection] = baseline - obs.remote
-        elif obs.remote > baseline:
-            drift.setdefault(obs.sku, {})[obs.connection] = obs.remote - baseline
-    result: dict[str, StockSettlement] = {}
-    for sku in sorted(set(sold) | set(drift) | set(uncertain)):
-        if sku not in master:
-            continue
-        before = master[sku]
-        after = max(0, before - sum(sold.get(sku, {}).values()))
-        result[sku] = StockSettlement(
-            sku=sku,
-            master_before=before,
-            master_after=after,
-            sold=dict(sold.get(sku, {})),
-            drift=dict(drift.get(sku, {})),
-            uncertain=tuple(uncertain.get(sku, ())),
-        )
-    return result
-
-
-def settled_master(
-    master: Mapping[str, int], settlements: Mapping[str, StockSettlement]
-) -> dict[str, int]:
-    return {
-        sku: settlements[sku].master_after if sku in settlements else s for sku, s in master.items()
-    }
 
 
 def _index_remote(
@@ -210,13 +131,17 @@ def plan_connection(
     master_stock: Mapping[str, int],
     catalog_skus: frozenset[str] | set[str],
     reasons: Mapping[str, str] | None = None,
+    caps: Mapping[str, int] | None = None,
 ) -> ConnectionPlan:
     """The operations that bring one connection to the desired state.
 
     ``items`` are the catalog products in this connection's scope; ``master_stock``
-    is the settled master stock; ``reasons`` explains stock moves (sales, drift) so
-    the plan can say why a stock update is there.
+    is the settled master stock, less units held back by uncertain writes; ``reasons``
+    explains stock moves (sales, drift) so the plan can say why a stock update is
+    there; ``caps`` is the most this connection may be given per SKU (its stock fell
+    with no order to explain it: never pushed back up until explained).
     """
+    caps = caps or {}
     remote_by_sku, duplicates = _index_remote(remote, known)
     ops: list[PlannedOperation] = []
     adoptions: list[Adoption] = []
@@ -257,9 +182,23 @@ def plan_connection(
             continue
         price = policy.price(item.draft.price)
         stock = policy.stock(master_stock.get(sku, item.draft.stock))
+        if sku in caps and caps[sku] < stock:
+            stock = caps[sku]
         if listing is None:
             why = "listing vanished from the platform" if mine else "not listed yet"
-            op(sku, Action.CREATE, None, f"{price} VND x {stock}", "", why)
+            ops.append(
+                PlannedOperation(
+                    connection,
+                    platform,
+                    sku,
+                    Action.CREATE,
+                    None,
+                    f"{price} VND x {stock}",
+                    "",
+                    why,
+                    {"price": price, "stock": stock},
+                )
+            )
             continue
         before = len(ops)
         if listing.status is ListingStatus.UNLISTED:
@@ -311,15 +250,3 @@ def plan_connection(
         unchanged=unchanged,
         duplicates=duplicates,
     )
-
-
-def stock_reason(settlement: StockSettlement, platforms: Mapping[str, str]) -> str:
-    """A person's sentence for why a SKU's stock moves: "sold 3 on shopee, 5 on lazada"."""
-    parts = [f"{n} on {platforms.get(c, c)}" for c, n in sorted(settlement.sold.items())]
-    text = f"sold {', '.join(parts)}" if parts else ""
-    if settlement.drift:
-        drift = ", ".join(
-            f"+{n} on {platforms.get(c, c)}" for c, n in sorted(settlement.drift.items())
-        )
-        text = f"{text}; drift {drift}" if text else f"drift {drift} overwritten"
-    return text or "stock write outcome unknown"

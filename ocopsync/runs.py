@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from ocopsync.errors import CatalogError
 from ocopsync.models import Operation, SyncRun, as_utc
+from ocopsync.store import close_dead_runs
 
 
 def _when(value: Any) -> str | None:
@@ -31,12 +32,14 @@ def run_row(run: SyncRun) -> dict[str, Any]:
 
 
 def list_runs(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
+    close_dead_runs(engine)  # never show a run "running" whose process is gone
     with Session(engine) as session:
         runs = session.exec(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)).all()
         return [run_row(r) for r in runs]
 
 
 def show_run(engine: Engine, run_id: int, *, status: str | None = None) -> dict[str, Any]:
+    close_dead_runs(engine)
     with Session(engine) as session:
         run = session.get(SyncRun, run_id)
         if run is None:

@@ -17,15 +17,17 @@ The steps, each journaled or reported:
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from ocopsync import coverage
+from ocopsync import coverage, faultpoints
 from ocopsync.apply import ConnectionApplier, ConnectionOutcome, ProgressFn
 from ocopsync.config import ConnectionSettings, Settings
 from ocopsync.connectors.base import (
@@ -34,17 +36,21 @@ from ocopsync.connectors.base import (
 )
 from ocopsync.connectors.registry import connector_class
 from ocopsync.errors import ConfigError, ConnectorError, LockedError
+from ocopsync.models import as_utc, utcnow
+from ocopsync.observe_store import order_cursor
 from ocopsync.planning import OpenConnection, load_products, plan_all, settled_drafts
-from ocopsync.reconcile import (
-    ConnectionPlan,
-    StockSettlement,
-)
+from ocopsync.reconcile import ConnectionPlan
+from ocopsync.records import RunStatus, SalesSource
+from ocopsync.stock import StockSettlement
 from ocopsync.store import (
+    RUN_LEASE,
     DbTokenStore,
     acquire_lock,
+    close_dead_runs,
     finish_run,
     record_connections,
     release_lock,
+    renew_lease,
     start_run,
 )
 
@@ -119,6 +125,7 @@ async def run(
     harness = harness or Harness()
     chosen = select_connections(settings, request)
     run_id = None
+    close_dead_runs(engine)
     if request.apply:
         record_connections(engine, chosen)
         run_id = start_run(
@@ -127,19 +134,24 @@ async def run(
             trigger=request.trigger,
             summary={"connections": [c.name for c in chosen]},
         )
+        faultpoints.reach("run.started")
     opened = [_open(c, engine, harness) for c in chosen]
+    lease = LeaseKeeper(engine, run_id) if run_id is not None else None
     try:
         if run_id is not None:
             for o in opened:
                 _lock(engine, o, run_id)
-        await asyncio.gather(*(_fetch(o) for o in opened))
+        await asyncio.gather(*(_fetch(o, engine) for o in opened))
         products = load_products(engine, request.entity)
-        settlements = plan_all(engine, opened, products, request.today, persist=request.apply)
+        planned = plan_all(
+            engine, opened, products, request.today, persist=request.apply, run_id=run_id
+        )
+        settlements = planned.settlements
         if harness.on_plan:
             harness.on_plan({o.settings.name: len(o.plan.operations) for o in opened if o.plan})
         outcomes: dict[str, ConnectionOutcome] = {}
         if run_id is not None:
-            drafts = settled_drafts(products, settlements)
+            drafts = settled_drafts(products, planned.master)
             results = await asyncio.gather(
                 *(
                     ConnectionApplier(
@@ -159,8 +171,24 @@ async def run(
             )
             outcomes = {r.connection: r for r in results}
             coverage.take_snapshot(engine, settings, run_id=run_id, today=request.today)
+        faultpoints.reach("run.before_finish")
         return _finish(engine, run_id, opened, outcomes, settlements)
+    except BaseException:
+        if run_id is not None:  # whatever escaped, the run is closed, never left running
+            finish_run(
+                engine,
+                run_id,
+                status=RunStatus.FAILED,
+                applied=0,
+                failed=0,
+                skipped=0,
+                summary={"error": "the run stopped on an unexpected error"},
+                only_if_running=True,
+            )
+        raise
     finally:
+        if lease is not None:
+            lease.stop()
         for o in opened:
             if o.connector is not None:
                 await o.connector.aclose()
@@ -195,13 +223,83 @@ def _lock(engine: Engine, opened: OpenConnection, run_id: int) -> None:
         opened.error = str(exc)
 
 
-async def _fetch(opened: OpenConnection) -> None:
+ORDER_OVERLAP = timedelta(minutes=15)
+"""Each orders read starts this long before the last one ended: a platform that shows an
+order late, or a clock that differs from ours, loses no order (lines are deduplicated)."""
+
+
+def sales_source(opened: OpenConnection) -> SalesSource:
+    """Orders where the connector reads them, unless the config says ``sales_from``."""
+    assert opened.connector is not None
+    wanted = str(opened.settings.options.get("sales_from", "")).strip().lower()
+    if wanted == SalesSource.STOCK or not opened.connector.capabilities.orders:
+        return SalesSource.STOCK
+    return SalesSource.ORDERS
+
+
+async def _fetch(opened: OpenConnection, engine: Engine) -> None:
     if opened.connector is None or opened.error:
         return
+    opened.source = sales_source(opened)
+    until = utcnow()
     try:
         opened.remote = [listing async for listing in opened.connector.list_listings()]
     except ConnectorError as exc:
         opened.error = f"could not read listings: {exc}"
+        return
+    if opened.source is SalesSource.ORDERS:
+        await _fetch_orders(opened, engine, until)
+
+
+async def _fetch_orders(opened: OpenConnection, engine: Engine, until: datetime) -> None:
+    """Order lines updated since the last read (less the overlap), up to ``until``.
+
+    The first read of a shop reads nothing: it starts tracking, and the catalog's
+    figure counts every order before it. A failed read fails the connection: guessing
+    sales from stock instead would count the same sales again once orders are read.
+    """
+    assert opened.connector is not None
+    cursor = order_cursor(engine, opened.settings.name)
+    opened.orders_until = until
+    if cursor is None:
+        opened.tracking_since, opened.order_lines = until, []
+        return
+    opened.tracking_since = as_utc(cursor.tracking_since)
+    since = (as_utc(cursor.watermark) or until) - ORDER_OVERLAP
+    http = getattr(opened.connector, "http", None)
+    before = getattr(http, "requests_sent", 0)
+    try:
+        opened.order_lines = [
+            line async for line in opened.connector.list_order_lines(since, until)
+        ]
+    except ConnectorError as exc:
+        opened.remote = None
+        opened.error = f"could not read orders: {exc}"
+    finally:
+        opened.order_requests = getattr(http, "requests_sent", 0) - before
+
+
+class LeaseKeeper:
+    """Renews a run's lease (and its locks) from a thread while the run works, so a run
+    on another machine that dies stops renewing and is recognised as dead."""
+
+    def __init__(self, engine: Engine, run_id: int) -> None:
+        self.engine, self.run_id = engine, run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"lease:{run_id}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        interval = RUN_LEASE.total_seconds() / 5
+        while not self._stop.wait(interval):
+            try:
+                renew_lease(self.engine, self.run_id)
+            except OperationalError:  # a busy database: the next beat tries again
+                continue
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def _finish(
@@ -223,6 +321,9 @@ def _finish(
             "orphans": len(plan.orphans) if plan else 0,
             "unchanged": plan.unchanged if plan else 0,
             "blocked": len(o.blocked),
+            "sales_from": o.source.value,
+            "order_lines": len(o.order_lines or ()),
+            "order_requests": o.order_requests,
         }
         if out is not None:
             entry.update(
@@ -286,7 +387,11 @@ def summary_of(result: SyncResult) -> dict[str, Any]:
                 "master_before": s.master_before,
                 "master_after": s.master_after,
                 "sold": dict(s.sold),
+                "returned": dict(s.returned),
                 "drift": dict(s.drift),
+                "unexplained": dict(s.unexplained),
+                "uncertain": dict(s.uncertain),
+                "held": s.held,
             }
             for s in result.settlements.values()
         ],

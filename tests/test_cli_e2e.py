@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -141,10 +142,12 @@ def test_hand_listed_product_is_adopted_not_duplicated(setup):
 
 
 def test_sales_on_the_platform_reduce_master_stock(setup):
-    sandbox, _root, catalog, _ = setup
+    sandbox, root, catalog, _ = setup
     cli("catalog", "import", str(catalog))
     cli("sync")
-    sandbox["portal"].shop.sell("QN-001", 4)  # pushed 9 (11 - buffer 2): 5 left there
+    # pushed 9 (11 - buffer 2); a buyer orders 4 through the platform: 5 left there
+    answer = httpx.post(f"{root}/portal/_sandbox/orders", json={"sku": "QN-001", "quantity": 4})
+    assert answer.status_code == 201, answer.text
     code, plan, _ = cli("plan", "--format", "json")
     assert plan["stock_settlements"] == [
         {
@@ -152,7 +155,11 @@ def test_sales_on_the_platform_reduce_master_stock(setup):
             "master_before": 11,
             "master_after": 7,
             "sold": {"qn-portal": 4},
+            "returned": {},
             "drift": {},
+            "unexplained": {},
+            "uncertain": {},
+            "held": 0,
         }
     ]
     code, _result, _ = cli("sync", "--format", "json")
@@ -162,6 +169,26 @@ def test_sales_on_the_platform_reduce_master_stock(setup):
     assert sandbox["portal"].snapshot()["QN-001"]["stock"] == 5  # 7 - buffer 2
     code, again, _ = cli("sync", "--format", "json")
     assert again["applied"] == 0 and again["stock_settlements"] == []
+    # the buyer cancels: the 4 units come back once, and every platform is told
+    order_id = answer.json()["order_id"]
+    assert httpx.post(f"{root}/portal/_sandbox/orders/{order_id}/cancel").status_code == 200
+    cli("sync", "--format", "json")
+    code, shown, _ = cli("catalog", "show", "QN-001", "--format", "json")
+    assert shown["stock"] == 11
+    cli("sync", "--format", "json")
+    assert cli("catalog", "show", "QN-001", "--format", "json")[1]["stock"] == 11
+
+
+def test_a_drop_no_order_explains_is_reported_and_not_pushed_back_up(setup):
+    sandbox, _root, catalog, _ = setup
+    cli("catalog", "import", str(catalog))
+    cli("sync")
+    sandbox["portal"].shop.sell("QN-001", 4)  # an edit in the seller centre: no order
+    code, result, _ = cli("sync", "--format", "json")
+    assert code == 0
+    [moved] = [s for s in result["stock_settlements"] if s["sku"] == "QN-001"]
+    assert moved["unexplained"] == {"qn-portal": 4} and moved["master_after"] == 11
+    assert sandbox["portal"].snapshot()["QN-001"]["stock"] == 5  # left as it is, not 9
 
 
 def test_expired_certificate_is_unlisted(setup, tmp_path):

@@ -115,9 +115,13 @@ def test_benchmark_runs_with_a_small_catalog() -> None:
     )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    first, noop, changed = doc["scenarios"]
+    first, noop, changed, sales = doc["scenarios"]
     assert first["failed"] == 0 and first["applied"] > 0
     # Shopee lists in two steps (ids, then details in 50s): at most twice the page minimum.
     assert noop["applied"] == 0 and noop["requests"] <= 2 * noop["minimum_requests"]
-    assert noop["per_connection"]["bench-portal"] == {"requests": 2, "minimum": 2}
+    # two listing pages and one (empty) page of orders since the last run
+    assert noop["per_connection"]["bench-portal"] == {"requests": 3, "minimum": 3}
+    assert all(o == {"lines": 0, "requests": 1} for o in noop["orders"].values())
     assert changed["applied"] > 0 and changed["failed"] == 0
+    # buyers ordered between runs: every order line is read, at few requests
+    assert all(o["lines"] >= 1 and o["requests"] <= 3 for o in sales["orders"].values())

@@ -10,11 +10,7 @@ from ocopsync.reconcile import (
     Action,
     CatalogItem,
     KnownListing,
-    StockObservation,
     plan_connection,
-    settle_stock,
-    settled_master,
-    stock_reason,
 )
 
 LIVE = ListingStatus.LIVE
@@ -179,62 +175,6 @@ def test_remote_id_changed_counts_as_adoption_of_the_new_one():
     assert [a.remote_id for a in p.adoptions] == ["new"]
 
 
-def test_design_card_example_sales_on_two_platforms():
-    # master 100 pushed to Shopee and Lazada; Shopee sells 3, Lazada 5 -> master 92, both 92.
-    s = settle_stock(
-        {"A": 100},
-        [StockObservation("shopee", "A", 100, 97), StockObservation("lazada", "A", 100, 95)],
-    )
-    assert s["A"].master_after == 92
-    assert dict(s["A"].sold) == {"shopee": 3, "lazada": 5}
-    master = settled_master({"A": 100}, s)
-    for conn, rem in (("shopee", 97), ("lazada", 95)):
-        p = plan_connection(
-            connection=conn,
-            platform=conn,
-            policy=Policy(),
-            items=[item("A")],
-            known={"A": known("A", stock=100)},
-            remote=[remote("A", stock=rem)],
-            master_stock=master,
-            catalog_skus={"A"},
-        )
-        assert actions(p) == [("A", Action.UPDATE_STOCK, rem, 92)]
-
-
-def test_sales_never_take_master_below_zero():
-    s = settle_stock(
-        {"A": 4}, [StockObservation("c1", "A", 4, 0), StockObservation("c2", "A", 4, 0)]
-    )
-    assert s["A"].master_after == 0
-
-
-def test_remote_stock_above_pushed_is_drift_not_stock():
-    s = settle_stock({"A": 10}, [StockObservation("c1", "A", 10, 15)])
-    assert s["A"].master_after == 10 and dict(s["A"].drift) == {"c1": 5}
-    assert "drift" in stock_reason(s["A"], {"c1": "shopee"})
-
-
-def test_never_pushed_listing_sold_nothing_we_know_of():
-    assert settle_stock({"A": 10}, [StockObservation("c1", "A", None, 3)]) == {}
-
-
-def test_nothing_sold_gives_no_settlement():
-    assert settle_stock({"A": 10}, [StockObservation("c1", "A", 10, 10)]) == {}
-
-
-def test_unknown_write_outcome_uses_the_higher_baseline():
-    # last pushed 10, a write of 12 may or may not have landed, remote now 9:
-    # assume 12 landed -> 3 sold (never believe in units that may be gone).
-    s = settle_stock({"A": 12}, [StockObservation("c1", "A", 10, 9, pending=12)])
-    assert s["A"].master_after == 9 and s["A"].uncertain == ("c1",)
-
-
-def test_stock_reason_names_platforms():
-    s = settle_stock({"A": 100}, [StockObservation("c1", "A", 100, 97)])
-    assert stock_reason(s["A"], {"c1": "shopee"}) == "sold 3 on shopee"
-
-
 def test_settlement_reason_reaches_the_stock_operation():
     p = plan_connection(
         connection="c1",
@@ -292,3 +232,32 @@ def test_policy_stock_buffer(buffer, master, expected):
 def test_policy_rejects_nonsense(kwargs):
     with pytest.raises(ValueError):
         Policy(**kwargs)
+
+
+def test_a_cap_keeps_an_unexplained_drop_from_being_pushed_back_up():
+    p = plan_connection(
+        connection="c1",
+        platform="shopee",
+        policy=Policy(),
+        items=[item("A")],
+        known={"A": known("A")},
+        remote=[remote("A", stock=7)],
+        master_stock={"A": 10},
+        catalog_skus={"A"},
+        caps={"A": 7},
+    )
+    assert actions(p) == [] and p.unchanged == 1
+
+
+def test_a_create_carries_its_typed_price_and_stock():
+    p = plan_connection(
+        connection="c1",
+        platform="shopee",
+        policy=Policy(stock_buffer=2, price_markup_pct=10),
+        items=[item("A", price=45_000, stock=10)],
+        known={},
+        remote=[],
+        master_stock={"A": 10},
+        catalog_skus={"A"},
+    )
+    assert p.operations[0].desired == {"price": 50_000, "stock": 8}

@@ -1,0 +1,60 @@
+"""CLI commands for the master stock: what is held back, and resolving it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ocopsync import render
+from ocopsync.cli import Format, FormatOpt, engine_for, guarded, settings, stock_app
+from ocopsync.held_stock import held_listings, resolve
+
+
+@stock_app.command("held")
+@guarded
+def stock_held(
+    sku: Annotated[str | None, typer.Option(help="Only this SKU.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Units held back from every platform because a lost write could not be decided."""
+    rows = held_listings(engine_for(settings()), sku)
+    if fmt is Format.json:
+        render.emit_json(
+            [
+                {"connection": r.connection, "sku": r.sku, "units": r.units, "detail": r.detail}
+                for r in rows
+            ]
+        )
+        return
+    if not rows:
+        render.stdout.print("Nothing is held: every unit is offered.")
+        return
+    render.table(
+        "Held units (offered nowhere until resolved)",
+        ["sku", "connection", "units", "why"],
+        [(r.sku, r.connection, r.units, r.detail) for r in rows],
+    )
+
+
+@stock_app.command("resolve")
+@guarded
+def stock_resolve(
+    sku: Annotated[str, typer.Argument(help="The SKU whose held units you decide.")],
+    connection: Annotated[str, typer.Option(help="The connection they are held on.")],
+    sold: Annotated[
+        bool,
+        typer.Option(
+            "--sold/--kept",
+            help="--sold: they were sold (the master stock drops); "
+            "--kept: they are still here (offered again everywhere).",
+        ),
+    ],
+) -> None:
+    """Decide units held after a lost write: sold, or still on the shelf."""
+    held = resolve(engine_for(settings()), sku, connection, sold=sold)
+    verb = "booked as sold" if sold else "released to every platform"
+    render.stdout.print(
+        f"{held.units} unit(s) of {sku} on {connection} {verb}; the next sync pushes the stock.",
+        markup=False,
+    )
