@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import typer
 
 from ocopsync import render
 from ocopsync.cli import Format, FormatOpt, engine_for, guarded, settings, stock_app
-from ocopsync.held_stock import held_listings, resolve
+from ocopsync.errors import CatalogError
+from ocopsync.held_stock import confirm_drop, held_listings, resolve
 
 
 @stock_app.command("held")
@@ -58,3 +60,41 @@ def stock_resolve(
         f"{held.units} unit(s) of {sku} on {connection} {verb}; the next sync pushes the stock.",
         markup=False,
     )
+
+
+@stock_app.command("confirm")
+@guarded
+def stock_confirm(
+    sku: Annotated[str, typer.Argument(help="The SKU whose stock fell with no order.")],
+    connection: Annotated[str, typer.Option(help="The connection where it fell.")],
+    lost: Annotated[
+        bool,
+        typer.Option(
+            "--lost/--restore",
+            help="--lost: the units are gone (the master drops by them); "
+            "--restore: the platform is wrong (the next sync raises it again).",
+        ),
+    ],
+) -> None:
+    """Explain a drop no order explains (an edit in the seller centre)."""
+    from ocopsync.cli_admin import _connector
+
+    conn = settings().connection(connection)
+
+    async def shown_now() -> int:
+        connector = _connector(conn)
+        try:
+            found = await connector.find_by_sku(sku)
+        finally:
+            await connector.aclose()
+        if found is None:
+            raise CatalogError(f"{sku} is not listed on {connection}")
+        return found.stock
+
+    shown = asyncio.run(shown_now())
+    done = confirm_drop(engine_for(settings()), sku, connection, shown, lost=lost)
+    if lost:
+        text = f"{done.booked} unit(s) of {sku} booked as gone; the next sync pushes the rest."
+    else:
+        text = f"{sku} on {connection} will be raised again by the next sync."
+    render.stdout.print(text, markup=False)

@@ -56,3 +56,45 @@ def resolve(engine: Engine, sku: str, connection: str, *, sold: bool) -> HeldUni
         session.add(row)
         session.commit()
         return held
+
+
+@dataclass(frozen=True)
+class ConfirmedDrop:
+    connection: str
+    sku: str
+    expected: int
+    shown: int
+    booked: int
+    """Units booked off the master (0 when the platform is to be raised back)."""
+
+
+def confirm_drop(
+    engine: Engine, sku: str, connection: str, shown: int, *, lost: bool
+) -> ConfirmedDrop:
+    """A person explains a drop no order explains: the units are gone (``lost``: an edit
+    for damaged goods, a sale elsewhere) or the platform is wrong and may be raised again.
+
+    Either way the platform's figure becomes the listing's baseline, so the next sync no
+    longer caps the stock there; with ``lost`` the master drops by the units, in the same
+    transaction.
+    """
+    with Session(engine) as session:
+        row = session.exec(
+            select(Listing).where(Listing.sku == sku, Listing.connection == connection)
+        ).first()
+        if row is None or row.last_stock is None:
+            raise CatalogError(f"ocopsync keeps no stock baseline for {sku} on {connection}")
+        expected = row.last_stock - row.booked_since_push
+        if shown >= expected:
+            raise CatalogError(
+                f"{sku} on {connection} shows {shown}, not below the {expected} expected: "
+                "nothing to confirm"
+            )
+        booked = expected - shown if lost else 0
+        if booked:
+            move = Move(sku, -booked, "confirmed", connection, f"drop {expected} -> {shown}")
+            apply_moves(session.connection(), [move])
+        row.last_stock, row.booked_since_push = shown, 0
+        session.add(row)
+        session.commit()
+        return ConfirmedDrop(connection, sku, expected, shown, booked)

@@ -110,6 +110,10 @@ def sync_document(result: SyncResult) -> dict[str, Any]:
     }
 
 
+def _per_connection(counts: Mapping[str, int], sign: str = "") -> str:
+    return ", ".join(f"{name}: {sign}{n}" for name, n in counts.items())
+
+
 def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
     ops = doc["operations"]
     counts: dict[tuple[str, str], int] = {}
@@ -150,14 +154,26 @@ def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
         )
     if doc["stock_settlements"]:
         table(
-            "Units sold since the last push (master stock moves)",
-            ["sku", "master before", "master after", "sold"],
+            "Stock moves: sales booked, units given back, drift and doubts",
+            ["sku", "master before", "master after", "sold", "given back", "drift", "uncertain"],
             [
                 (
                     s["sku"],
                     s["master_before"],
                     s["master_after"],
-                    ", ".join(f"{k}: {v}" for k, v in s["sold"].items()),
+                    _per_connection(s["sold"]),
+                    _per_connection(s.get("returned", {})),
+                    "; ".join(
+                        part
+                        for part in (
+                            _per_connection(s.get("drift", {}), "+"),
+                            _per_connection(s.get("unexplained", {}), "-")
+                            + (" (no order: not pushed back up)" if s.get("unexplained") else ""),
+                        )
+                        if part
+                    ),
+                    "; ".join(f"{k}: {v}" for k, v in s.get("uncertain", {}).items())
+                    + (f" ({s['held']} held)" if s.get("held") else ""),
                 )
                 for s in doc["stock_settlements"][:limit]
             ],

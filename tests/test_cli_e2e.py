@@ -336,3 +336,45 @@ def test_entity_filter_touches_one_producer_and_calls_no_one_an_orphan(setup, tm
     assert (code, result["applied"]) == (0, 1)
     snap = sandbox["portal"].snapshot()
     assert (snap["BL-1"]["price"], snap["BC-1"]["price"]) == (77_000, 50_000)
+
+
+def test_the_cooperatives_week_reimport_never_undoes_sales(setup, tmp_path):
+    """Master 12, 3 sold, re-import the same file: 9 everywhere; goods arrive; a count."""
+    sandbox, root, _catalog, _ = setup
+    path = write_catalog(tmp_path / "week.csv", [product("QN-001", stock="12")])
+    assert cli("catalog", "import", str(path))[0] == 0
+    cli("sync")
+    sold = httpx.post(f"{root}/portal/_sandbox/orders", json={"sku": "QN-001", "quantity": 3})
+    assert sold.status_code == 201
+    cli("sync")
+    assert cli("catalog", "show", "QN-001", "--format", "json")[1]["stock"] == 9
+    code, report, _ = cli("catalog", "import", str(path), "--format", "json")
+    assert code == 0 and report["updated"] == 0
+    cli("sync")
+    assert cli("catalog", "show", "QN-001", "--format", "json")[1]["stock"] == 9
+    assert sandbox["portal"].snapshot()["QN-001"]["stock"] == 7  # 9 - buffer 2
+    write_catalog(path, [product("QN-001", stock="62")])  # 50 received
+    assert cli("catalog", "import", str(path))[0] == 0
+    cli("sync")
+    assert cli("catalog", "show", "QN-001", "--format", "json")[1]["stock"] == 59
+    assert sandbox["portal"].snapshot()["QN-001"]["stock"] == 57
+    write_catalog(path, [product("QN-001", stock="58")])  # a physical count
+    assert cli("catalog", "import", str(path), "--stocktake")[0] == 0
+    cli("sync")
+    assert cli("catalog", "show", "QN-001", "--format", "json")[1]["stock"] == 58
+    assert sandbox["portal"].snapshot()["QN-001"]["stock"] == 56
+
+
+@pytest.mark.parametrize(("verdict", "master", "shown"), [("--lost", 7, 5), ("--restore", 11, 9)])
+def test_a_person_explains_a_drop_no_order_explains(setup, verdict, master, shown):
+    sandbox, _root, catalog, _ = setup
+    cli("catalog", "import", str(catalog))
+    cli("sync")
+    sandbox["portal"].shop.sell("QN-001", 4)  # damaged goods taken off in the seller centre
+    cli("sync")
+    assert sandbox["portal"].snapshot()["QN-001"]["stock"] == 5  # capped, not raised
+    code, _, err = cli("stock", "confirm", "QN-001", "--connection", "qn-portal", verdict)
+    assert code == 0, err
+    cli("sync")
+    assert cli("catalog", "show", "QN-001", "--format", "json")[1]["stock"] == master
+    assert sandbox["portal"].snapshot()["QN-001"]["stock"] == shown
