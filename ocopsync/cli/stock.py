@@ -8,9 +8,14 @@ from typing import Annotated
 import typer
 
 from ocopsync import render
-from ocopsync.cli import Format, FormatOpt, engine_for, guarded, settings, stock_app
+from ocopsync.cli.common import Format, FormatOpt, connector_for, engine_for, guarded, settings
 from ocopsync.errors import CatalogError
 from ocopsync.held_stock import confirm_drop, held_listings, resolve
+
+stock_app = typer.Typer(
+    help="The master stock: units held back after a lost write, and resolving them.",
+    no_args_is_help=True,
+)
 
 
 @stock_app.command("held")
@@ -77,12 +82,10 @@ def stock_confirm(
     ],
 ) -> None:
     """Explain a drop no order explains (an edit in the seller centre)."""
-    from ocopsync.cli_admin import _connector
-
     conn = settings().connection(connection)
 
     async def shown_now() -> int:
-        connector = _connector(conn)
+        connector = connector_for(conn)
         try:
             found = await connector.find_by_sku(sku)
         finally:

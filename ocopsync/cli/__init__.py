@@ -1,0 +1,37 @@
+"""The ``ocopsync`` command line: thin Typer commands that parse, call a layer, render.
+
+One module per command group; each imports only :mod:`ocopsync.cli.common` (and the
+layers below), never another command module, so there is no cycle. This package puts
+them together. Errors of ours become one readable line on stderr and an exit status (1
+bad input or config, 3 a sync ran but some operations failed); ``--debug`` shows the
+traceback.
+"""
+
+from __future__ import annotations
+
+# isort: off
+from ocopsync.cli import setup, sync, coverage  # noqa: F401  (commands register, in this order)
+
+# isort: on
+from ocopsync.cli.catalog import catalog_app
+from ocopsync.cli.common import app
+from ocopsync.cli.connections import connections_app
+from ocopsync.cli.runs import runs_app
+from ocopsync.cli.sandbox import sandbox_app
+from ocopsync.cli.schedule import schedule_app
+from ocopsync.cli.stock import stock_app
+
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(runs_app, name="runs")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(connections_app, name="connections")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(stock_app, name="stock")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="ocopsync")
+
+
+__all__ = ["app", "main"]

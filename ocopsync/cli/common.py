@@ -1,0 +1,171 @@
+"""What every command module shares: the root app, global options, error guard, formats.
+
+Errors of ours become one readable line on stderr and an exit status (1 bad input or
+config, 3 a sync ran but some operations failed); ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from sqlalchemy import Engine
+
+from ocopsync import __version__, render
+from ocopsync.config import ConnectionSettings, Settings, load_settings
+from ocopsync.connectors.base import Connector, ConnectorContext
+from ocopsync.connectors.registry import connector_class
+from ocopsync.errors import OcopsyncError
+from ocopsync.models import make_engine
+from ocopsync.store import DbTokenStore
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="Keep one master catalog of OCOP products listed, priced and stocked on every "
+    "marketplace (Voso, Postmart, Shopee, Lazada, Sendo, the provincial portal).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class CoverageFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class State:
+    config: str | None = None
+    debug: bool = False
+
+
+state = State()
+
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", help="table for people, json for programs (one document on stdout)."
+    ),
+]
+PlatformOpt = Annotated[str | None, typer.Option(help="Only connections of this platform.")]
+EntityOpt = Annotated[str | None, typer.Option(help="Only this entity's products (entity_code).")]
+ConnectionOpt = Annotated[str | None, typer.Option("--connection", help="Only this connection.")]
+
+
+def guarded(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn our errors into one line on stderr and an exit status, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except OcopsyncError as exc:
+            if state.debug:
+                raise
+            render.stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            render.stderr.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def settings() -> Settings:
+    return load_settings(state.config)
+
+
+def engine_for(s: Settings) -> Engine:
+    return make_engine(s.database_url)
+
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+"""Certificates expire by the Vietnamese calendar; Vietnam has no daylight saving time."""
+
+
+def today() -> date:
+    return datetime.now(VIETNAM).date()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ocopsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            "-c",
+            envvar="OCOPSYNC_CONFIG",
+            help="Config file (default ./ocopsync.toml).",
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    state.config = config
+    state.debug = debug
+    # httpx logs every URL at INFO, and some platforms (Shopee) carry tokens in the query.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def connector_for(conn: ConnectionSettings) -> Connector:
+    """A connector for one configured connection, its tokens in the database."""
+    s = settings()
+    ctx = ConnectorContext(
+        settings=conn,
+        credentials=conn.resolved_credentials(),
+        token_store=DbTokenStore(engine_for(s)),
+    )
+    connector: Connector = connector_class(conn.platform)(ctx)
+    return connector
+
+
+def execute_sync(
+    *,
+    platform: str | None,
+    entity: str | None,
+    connection: str | None,
+    apply: bool,
+    trigger: str = "cli",
+    quiet: bool = False,
+) -> Any:
+    """Run one plan or sync as ``sync`` and ``schedule serve`` both do."""
+    from ocopsync.progress import progress_harness
+    from ocopsync.sync import SyncRequest, run
+
+    s = settings()
+    engine = engine_for(s)
+    request = SyncRequest(
+        today=today(),
+        platform=platform,
+        entity=entity,
+        connection=connection,
+        apply=apply,
+        trigger=trigger,
+    )
+    with progress_harness(enabled=apply and not quiet) as harness:
+        return asyncio.run(run(engine, s, request, harness))

@@ -1,0 +1,179 @@
+"""``ocopsync connections list|authorize|check``: onboarding shops, checking credentials."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+
+from ocopsync import render
+from ocopsync.cli.common import (
+    Format,
+    FormatOpt,
+    connector_for,
+    guarded,
+    settings,
+)
+from ocopsync.config import ConnectionSettings
+from ocopsync.errors import ConfigError, ConnectorError
+
+connections_app = typer.Typer(
+    help="Configured shops: onboarding and credential checks.", no_args_is_help=True
+)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="minutes") if moment else ""
+
+
+@connections_app.command("list")
+@guarded
+def connections_list(fmt: FormatOpt = Format.table) -> None:
+    """Configured connections (credentials are never shown)."""
+    rows = [
+        {
+            "name": c.name,
+            "platform": c.platform,
+            "base_url": c.base_url,
+            "entity": c.entity,
+            "enabled": c.enabled,
+            "min_stars": c.policy.min_stars,
+            "price_markup_pct": c.policy.price_markup_pct,
+            "stock_buffer": c.policy.stock_buffer,
+        }
+        for c in settings().connections
+    ]
+    if fmt is Format.json:
+        render.emit_json(rows)
+        return
+    render.table(
+        "Connections",
+        ["name", "platform", "entity", "base url", "min ★", "markup %", "buffer"],
+        [
+            (
+                r["name"],
+                r["platform"],
+                r["entity"],
+                r["base_url"],
+                r["min_stars"],
+                r["price_markup_pct"],
+                r["stock_buffer"],
+            )
+            for r in rows
+        ],
+    )
+
+
+@connections_app.command("authorize")
+@guarded
+def connections_authorize(
+    name: Annotated[str, typer.Argument(help="Connection name from ocopsync.toml.")],
+    code: Annotated[
+        str | None,
+        typer.Option(
+            help="The code the platform gave after the "
+            "seller approved; exchanged for tokens that are stored."
+        ),
+    ] = None,
+    redirect_url: Annotated[
+        str, typer.Option(help="Where the platform sends the seller back.")
+    ] = "https://localhost/ocopsync/callback",
+    shop_id: Annotated[str | None, typer.Option(help="Shop id from the redirect (Shopee).")] = None,
+) -> None:
+    """Onboard a shop: print the authorization link, or exchange --code for tokens."""
+    conn = settings().connection(name)
+    connector: Any = connector_for(conn)
+    if not hasattr(connector, "exchange_code"):
+        raise ConfigError(
+            f"{conn.platform} connections need no authorization step: "
+            "their keys in [connections.credentials] are enough"
+        )
+
+    async def go() -> None:
+        try:
+            if code is None:
+                render.stdout.print(
+                    "Open this link, approve the shop, then run again with --code CODE:"
+                )
+                typer.echo(connector.authorization_url(redirect_url))
+                return
+            extra = {"shop_id": shop_id} if shop_id else {}
+            tokens = await connector.exchange_code(code, **extra)
+            render.stdout.print(
+                f"authorized {name}: access until "
+                f"{_iso(tokens.access_expires_at) or 'unknown'}, "
+                f"refresh until {_iso(tokens.refresh_expires_at) or 'unknown'}"
+            )
+        finally:
+            await connector.aclose()
+
+    asyncio.run(go())
+
+
+@connections_app.command("check")
+@guarded
+def connections_check(fmt: FormatOpt = Format.table) -> None:
+    """Verify every connection's credentials and show when each authorization expires."""
+    s = settings()
+
+    async def check_one(conn: ConnectionSettings) -> dict[str, Any]:
+        row: dict[str, Any] = {"connection": conn.name, "platform": conn.platform}
+        try:
+            connector = connector_for(conn)
+        except (ConfigError, ConnectorError) as exc:
+            return {
+                **row,
+                "ok": False,
+                "detail": str(exc),
+                "access_expires_at": "",
+                "refresh_expires_at": "",
+            }
+        try:
+            status = await connector.check()
+        except ConnectorError as exc:
+            return {
+                **row,
+                "ok": False,
+                "detail": str(exc),
+                "access_expires_at": "",
+                "refresh_expires_at": "",
+            }
+        finally:
+            await connector.aclose()
+        return {
+            **row,
+            "ok": status.ok,
+            "detail": status.detail,
+            "access_expires_at": _iso(status.access_expires_at),
+            "refresh_expires_at": _iso(status.refresh_expires_at),
+        }
+
+    async def check_all() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(check_one(c) for c in s.connections if c.enabled)))
+
+    rows = asyncio.run(check_all())
+    if fmt is Format.json:
+        render.emit_json(rows)
+    else:
+        render.table(
+            "Credentials",
+            ["connection", "platform", "ok", "detail", "access expires", "authorization expires"],
+            [
+                (
+                    r["connection"],
+                    r["platform"],
+                    "yes" if r["ok"] else "NO",
+                    r["detail"],
+                    r["access_expires_at"],
+                    r["refresh_expires_at"],
+                )
+                for r in rows
+            ],
+        )
+    if not all(r["ok"] for r in rows):
+        raise typer.Exit(1)
+
+
+# -- schedule ----------------------------------------------------------------------------

@@ -1,0 +1,62 @@
+"""``ocopsync sandbox serve``: the emulated platforms on loopback."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from ocopsync import render
+from ocopsync.cli.common import (
+    guarded,
+)
+from ocopsync.errors import ConfigError
+
+sandbox_app = typer.Typer(
+    help="Emulated platforms on loopback, for trying things safely.", no_args_is_help=True
+)
+
+
+@sandbox_app.command("serve")
+@guarded
+def sandbox_serve(
+    host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for every platform (one prefix each).")] = 8700,
+    faults: Annotated[
+        str | None,
+        typer.Option(
+            help="Fault injection as JSON, e.g. "
+            '\'{"error_rate": 0.1, "rate_limit_rate": 0.05, "latency_s": 0.2, '
+            '"drop_rate": 0.01, "drop_after_share": 0.5, "token_ttl_s": 60, "seed": 1}\'; '
+            "drop_after_share is the share of drops made after the platform handled the "
+            "request (the change is made, the answer lost)."
+        ),
+    ] = None,
+) -> None:
+    """Serve every emulated platform under /portal, /shopee, /lazada, /sendo, /voso, /postmart."""
+    from ocopsync.sandbox import build_sandbox
+    from ocopsync.sandbox.faults import Faults
+    from ocopsync.serve import serve_foreground
+
+    if not host.startswith("127.") and host not in ("localhost", "::1"):
+        raise ConfigError("the sandbox serves on loopback only (127.0.0.1, localhost or ::1)")
+    try:
+        fault_settings = Faults.from_mapping(json.loads(faults)) if faults else None
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"--faults: {exc}") from exc
+    sandbox = build_sandbox(faults=fault_settings)
+    root = f"http://{host}:{port}"
+    render.stdout.print(f"ocopsync sandbox on {root} (Ctrl-C stops it)")
+    for entry in sandbox.describe(root):
+        creds = ", ".join(f"{k}={v}" for k, v in entry["credentials"].items())
+        code = entry["authorization_code"]
+        render.stdout.print(
+            f"  {entry['platform']:<9} {entry['base_url']}  {creds}"
+            + (f", authorization code={code}" if code else ""),
+            highlight=False,
+        )
+    # The same server as the tests' serve_in_thread, so a dropped request closes the
+    # socket here too instead of answering 500.
+    if not serve_foreground(sandbox.app, host, port):
+        raise ConfigError(f"the sandbox could not serve on {host}:{port} (is the port in use?)")
