@@ -33,7 +33,6 @@ from ocopsync.errors import (
     TransientError,
 )
 from ocopsync.models import Listing, utcnow
-from ocopsync.policy import Policy
 from ocopsync.reconcile import Action, ConnectionPlan, PlannedOperation
 from ocopsync.store import journal_outcomes, journal_planned, journal_started
 
@@ -68,13 +67,17 @@ class ConnectionOutcome:
     error: str = ""
     stopped: bool = False
     requests: int = 0
+    stale: int = 0
+    """Operations of a saved plan whose precondition no longer held: not sent."""
+    not_applied: int = 0
+    """Writes the platform accepted but that did not take (read back)."""
     errors: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
         if self.stopped and self.applied == 0:
             return "failed"
-        if self.failed or self.stopped:
+        if self.failed or self.stopped or self.stale or self.not_applied:
             return "partial" if self.applied else "failed"
         return "succeeded"
 
@@ -95,41 +98,29 @@ class ConnectionApplier:
         run_id: int,
         connector: Connector,
         plan: ConnectionPlan,
-        policy: Policy,
-        drafts: dict[str, ListingDraft],
         listings: dict[str, Listing],
-        blocked: dict[str, list[str]],
         progress: ProgressFn | None = None,
+        stale: Sequence[tuple[PlannedOperation, str]] = (),
     ) -> None:
         self.engine = engine
         self.run_id = run_id
         self.connector = connector
         self.plan = plan
-        self.policy = policy
-        self.drafts = drafts
         self.listings = listings
-        self.blocked = blocked
         self.progress = progress
+        self.stale = stale
         self.outcome = ConnectionOutcome(plan.connection, plan.platform)
 
     async def run(self) -> ConnectionOutcome:
+        if self.stale:
+            journal_planned(
+                self.engine,
+                self.run_id,
+                ({**_journal_row(o), "status": "stale", "error": why} for o, why in self.stale),
+            )
+            self.outcome.stale = len(self.stale)
         ops = sorted(self.plan.operations, key=lambda o: ORDER.index(o.action))
-        ids = journal_planned(
-            self.engine,
-            self.run_id,
-            (
-                {
-                    "connection": o.connection,
-                    "platform": o.platform,
-                    "sku": o.sku,
-                    "action": o.action.value,
-                    "from_value": _text(o.from_value),
-                    "to_value": _text(o.to_value),
-                    "desired": _desired(o),
-                }
-                for o in ops
-            ),
-        )
+        ids = journal_planned(self.engine, self.run_id, (_journal_row(o) for o in ops))
         jobs = [_Job(op, op_id) for op, op_id in zip(ops, ids, strict=True)]
         caps = self.connector.capabilities
         for action in ORDER:
@@ -246,7 +237,7 @@ class ConnectionApplier:
         rows = []
         for job in chunk:
             row = self._row(job.op.sku)
-            row.pending_stock = _whole(job.op.to_value)
+            row.pending_stock = _wanted(job.op, "stock")
             row.pending_op_id = job.op_id
             row.pending_booked_base = row.booked_since_push
             rows.append(row)
@@ -255,24 +246,24 @@ class ConnectionApplier:
         journal_started(self.engine, [j.op_id for j in chunk], rows)
         faultpoints.reach("apply.stock_pending_committed")
         results = await self.connector.update_stocks(
-            [StockUpdate(j.op.remote_id, j.op.sku, _whole(j.op.to_value)) for j in chunk]
+            [StockUpdate(j.op.remote_id, j.op.sku, _wanted(j.op, "stock")) for j in chunk]
         )
         faultpoints.reach("apply.stock_sent")
         return results
 
     def _stock_done(self, job: _Job) -> None:
         row = self._row(job.op.sku)
-        row.last_stock = _whole(job.op.to_value)
+        row.last_stock = _wanted(job.op, "stock")
         row.booked_since_push -= row.pending_booked_base
         row.pending_stock, row.pending_op_id, row.pending_booked_base = None, None, 0
 
     async def _price_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
         return await self.connector.update_prices(
-            [PriceUpdate(j.op.remote_id, j.op.sku, _whole(j.op.to_value)) for j in chunk]
+            [PriceUpdate(j.op.remote_id, j.op.sku, _wanted(j.op, "price")) for j in chunk]
         )
 
     def _price_done(self, job: _Job) -> None:
-        self._row(job.op.sku).last_price = _whole(job.op.to_value)
+        self._row(job.op.sku).last_price = _wanted(job.op, "price")
 
     async def _status_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
         return await self.connector.set_status(
@@ -293,12 +284,9 @@ class ConnectionApplier:
 
     # -- creations ---------------------------------------------------------------
     async def _creates(self, jobs: list[_Job]) -> None:
-        blocked = [j for j in jobs if self.blocked.get(j.op.sku)]
-        for job in blocked:
-            self._finish(
-                [job], "skipped", "missing: " + "; ".join(self.blocked[job.op.sku]), "missing_data"
-            )
-        ready = [j for j in jobs if not self.blocked.get(j.op.sku)]
+        for job in (j for j in jobs if j.op.blocked):
+            self._finish([job], "skipped", "missing: " + "; ".join(job.op.blocked), "missing_data")
+        ready = [j for j in jobs if not j.op.blocked]
         semaphore = asyncio.Semaphore(CREATE_CONCURRENCY)
         for chunk in chunked(ready, 50):
             if self.outcome.stopped:
@@ -336,16 +324,10 @@ class ConnectionApplier:
             return None
 
     def _priced_draft(self, job: _Job) -> ListingDraft:
-        """The draft as the plan priced it: apply never re-applies the policy."""
-        draft = self.drafts[job.op.sku]
-        desired = job.op.desired or {}
-        return ListingDraft(
-            **{
-                **draft.__dict__,
-                "price": desired.get("price", self.policy.price(draft.price)),
-                "stock": desired.get("stock", self.policy.stock(draft.stock)),
-            }
-        )
+        """The listing exactly as the plan priced it: apply never re-applies the policy."""
+        fields = dict(job.op.desired["listing"])
+        fields["image_urls"] = tuple(fields.get("image_urls", ()))
+        return ListingDraft(**fields)
 
     def _created_row(self, job: _Job, remote_id: str) -> Listing:
         draft = self._priced_draft(job)
@@ -371,18 +353,21 @@ def _text(value: int | str | None) -> str:
     return "" if value is None else str(value)
 
 
-def _whole(value: int | str | None) -> int:
-    """A planned price or stock; the plan only ever holds whole numbers there."""
-    if isinstance(value, int):
-        return value
-    raise TypeError(f"planned value {value!r} is not a whole number")
+def _journal_row(op: PlannedOperation) -> dict[str, object]:
+    return {
+        "connection": op.connection,
+        "platform": op.platform,
+        "sku": op.sku,
+        "action": op.action.value,
+        "from_value": _text(op.from_value),
+        "to_value": _text(op.to_value),
+        "desired": dict(op.desired),
+    }
 
 
-def _desired(op: PlannedOperation) -> dict[str, int]:
-    if op.desired is not None:
-        return dict(op.desired)
-    if op.action is Action.UPDATE_STOCK:
-        return {"stock": _whole(op.to_value)}
-    if op.action is Action.UPDATE_PRICE:
-        return {"price": _whole(op.to_value)}
-    return {}
+def _wanted(op: PlannedOperation, key: str) -> int:
+    """A typed value the plan holds for ``op`` (a plan without it is a bug, never a 0)."""
+    value = op.desired.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"the plan holds no whole {key} for {op.action.value} {op.sku}")
+    return value

@@ -228,6 +228,13 @@ class StockMove(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class OcopsyncMeta(SQLModel, table=True):
+    """Facts about the database itself (``database_id``: what a saved plan is bound to)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
 class ConnectionLock(SQLModel, table=True):
     """One run per connection at a time, across processes and machines."""
 
@@ -298,6 +305,7 @@ __all__ = [
     "Credential",
     "Entity",
     "Listing",
+    "OcopsyncMeta",
     "Operation",
     "OrderCursor",
     "OrderLineRecord",

@@ -97,7 +97,7 @@ def lost_creates(engine: Engine, connection: str) -> dict[str, LostCreate]:
             )
         )
         return {
-            sku: LostCreate(op_id, int((desired or {}).get("stock", 0)))
+            sku: LostCreate(op_id, int(((desired or {}).get("listing") or {}).get("stock", 0)))
             for op_id, sku, desired in rows
         }
 

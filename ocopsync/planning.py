@@ -10,7 +10,7 @@ pushed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -36,7 +36,7 @@ from ocopsync.observe_store import (
     started_writes,
     state_of,
 )
-from ocopsync.reconcile import CatalogItem, ConnectionPlan, KnownListing, plan_connection
+from ocopsync.reconcile import Action, CatalogItem, ConnectionPlan, KnownListing, plan_connection
 from ocopsync.records import OpStatus, SalesSource
 from ocopsync.stock import (
     ConnectionObservation,
@@ -120,6 +120,8 @@ class Planned:
 
     settlements: dict[str, StockSettlement]
     master: dict[str, int]
+    offered: dict[str, int]
+    """The master stock less held units: what the plans shared out."""
     observation: Observation
 
 
@@ -195,12 +197,23 @@ def plan_all(
             reasons=reasons,
             caps={sku: cap for (c, sku), cap in observation.caps.items() if c == name},
         )
-        for op in o.plan.operations:
-            if op.action.value == "create":
-                missing = o.connector.missing_for_create(drafts[op.sku])
-                if missing:
-                    o.blocked[op.sku] = missing
-    return Planned(settlements, master, observation)
+        o.plan = with_blocked_creates(o.plan, o.connector, drafts)
+        o.blocked = {op.sku: list(op.blocked) for op in o.plan.operations if op.blocked}
+    return Planned(settlements, master, offered, observation)
+
+
+def with_blocked_creates(
+    plan: ConnectionPlan, connector: Connector, drafts: Mapping[str, ListingDraft]
+) -> ConnectionPlan:
+    """The plan with every create the platform would refuse marked blocked (never sent)."""
+    ops = []
+    for op in plan.operations:
+        if op.action is Action.CREATE:
+            missing = connector.missing_for_create(drafts[op.sku])
+            if missing:
+                op = replace(op, blocked=tuple(missing))
+        ops.append(op)
+    return replace(plan, operations=tuple(ops))
 
 
 def _seen(o: OpenConnection) -> SeenConnection:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from ocopsync.connectors.base import ListingDraft, ListingStatus, RemoteListing
+from ocopsync.oversell import StockRules, listed_stock
 from ocopsync.policy import Policy
 
 
@@ -58,6 +60,15 @@ class KnownListing:
 
 @dataclass(frozen=True)
 class PlannedOperation:
+    """One write, complete: apply reads only this, and a saved plan is a list of these.
+
+    ``from_value``/``to_value`` are for people; ``desired`` holds the typed values to
+    set (``{"price": 49000}``, ``{"stock": 8}``, ``{"status": "unlisted"}``, or for a
+    create ``{"listing": {...every field of the priced listing...}}``), and
+    ``precondition`` what they were computed from (the remote value, the master stock),
+    so a saved plan applied later can tell that the world moved under it.
+    """
+
     connection: str
     platform: str
     sku: str
@@ -66,8 +77,10 @@ class PlannedOperation:
     to_value: int | str | None
     remote_id: str = ""
     reason: str = ""
-    desired: Mapping[str, int] | None = None
-    """Typed values a create lists with (``price``, ``stock``), so apply re-derives nothing."""
+    desired: Mapping[str, Any] = field(default_factory=dict)
+    precondition: Mapping[str, Any] = field(default_factory=dict)
+    blocked: tuple[str, ...] = ()
+    """What the platform needs to create it that the catalog or config lacks: never sent."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,7 @@ def plan_connection(
     catalog_skus: frozenset[str] | set[str],
     reasons: Mapping[str, str] | None = None,
     caps: Mapping[str, int] | None = None,
+    stock_rules: StockRules | None = None,
 ) -> ConnectionPlan:
     """The operations that bring one connection to the desired state.
 
@@ -142,6 +156,7 @@ def plan_connection(
     with no order to explain it: never pushed back up until explained).
     """
     caps = caps or {}
+    rules = stock_rules or StockRules(stock_buffer=policy.stock_buffer)
     remote_by_sku, duplicates = _index_remote(remote, known)
     ops: list[PlannedOperation] = []
     adoptions: list[Adoption] = []
@@ -153,10 +168,16 @@ def plan_connection(
         action: Action,
         frm: int | str | None,
         to: int | str | None,
-        remote_id: str = "",
-        reason: str = "",
+        remote_id: str,
+        reason: str,
+        desired: Mapping[str, Any],
+        precondition: Mapping[str, Any],
     ) -> None:
-        ops.append(PlannedOperation(connection, platform, sku, action, frm, to, remote_id, reason))
+        ops.append(
+            PlannedOperation(
+                connection, platform, sku, action, frm, to, remote_id, reason, desired, precondition
+            )
+        )
 
     for item in items:
         sku = item.sku
@@ -176,28 +197,29 @@ def plan_connection(
                     ListingStatus.UNLISTED.value,
                     listing.remote_id,
                     item.ineligible_reason,
+                    {"status": ListingStatus.UNLISTED.value},
+                    {"status": listing.status.value},
                 )
             else:
                 unchanged += 1
             continue
         price = policy.price(item.draft.price)
-        stock = policy.stock(master_stock.get(sku, item.draft.stock))
+        master = master_stock.get(sku, item.draft.stock)
+        stock, rule = listed_stock(master, rules, connection)
         if sku in caps and caps[sku] < stock:
-            stock = caps[sku]
+            stock, rule = caps[sku], f"capped at {caps[sku]}: a drop no order explains"
         if listing is None:
             why = "listing vanished from the platform" if mine else "not listed yet"
-            ops.append(
-                PlannedOperation(
-                    connection,
-                    platform,
-                    sku,
-                    Action.CREATE,
-                    None,
-                    f"{price} VND x {stock}",
-                    "",
-                    why,
-                    {"price": price, "stock": stock},
-                )
+            priced = {**asdict(item.draft), "price": price, "stock": stock}
+            op(
+                sku,
+                Action.CREATE,
+                None,
+                f"{price} VND x {stock}",
+                "",
+                why,
+                {"listing": priced, "stock_rule": rule},
+                {"absent": True, "master": master},
             )
             continue
         before = len(ops)
@@ -209,6 +231,8 @@ def plan_connection(
                 ListingStatus.LIVE.value,
                 listing.remote_id,
                 "eligible again",
+                {"status": ListingStatus.LIVE.value},
+                {"status": listing.status.value},
             )
         if listing.price != price:
             drifted = (
@@ -223,6 +247,8 @@ def plan_connection(
                 price,
                 listing.remote_id,
                 "drift: price changed outside ocopsync" if drifted else "catalog price or policy",
+                {"price": price},
+                {"price": listing.price},
             )
         if listing.stock != stock:
             op(
@@ -232,6 +258,8 @@ def plan_connection(
                 stock,
                 listing.remote_id,
                 reasons.get(sku, "catalog stock or policy"),
+                {"stock": stock, "stock_rule": rule},
+                {"stock": listing.stock, "master": master},
             )
         if len(ops) == before:
             unchanged += 1

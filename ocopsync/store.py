@@ -358,7 +358,7 @@ def finish_run(
 
 def journal_planned(engine: Engine, run_id: int, ops: Iterable[Mapping[str, Any]]) -> list[int]:
     """Write planned operations before any runs; return their ids in order."""
-    values = [{"run_id": run_id, "status": "planned", **op} for op in ops]
+    values = [{"run_id": run_id, "status": "planned", "error": "", **op} for op in ops]
     if not values:
         return []
     with Session(engine) as session:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,10 +38,11 @@ from ocopsync.connectors.registry import connector_class
 from ocopsync.errors import ConfigError, ConnectorError, LockedError
 from ocopsync.models import as_utc, utcnow
 from ocopsync.observe_store import order_cursor
-from ocopsync.planning import OpenConnection, load_products, plan_all, settled_drafts
-from ocopsync.reconcile import ConnectionPlan
+from ocopsync.plan_file import SavedPlan, stale_reason
+from ocopsync.planning import OpenConnection, load_products, plan_all
+from ocopsync.reconcile import ConnectionPlan, PlannedOperation
 from ocopsync.records import RunStatus, SalesSource
-from ocopsync.stock import StockSettlement
+from ocopsync.stock import StockSettlement, index_remote
 from ocopsync.store import (
     RUN_LEASE,
     DbTokenStore,
@@ -65,6 +66,8 @@ class SyncRequest:
     connection: str | None = None
     apply: bool = True
     trigger: str = "cli"
+    saved_plan: SavedPlan | None = None
+    """Apply exactly these operations (``sync --plan FILE``); None plans afresh."""
 
 
 @dataclass
@@ -92,15 +95,20 @@ class SyncResult:
     applied: int = 0
     failed: int = 0
     skipped: int = 0
+    stale: int = 0
+    not_applied: int = 0
 
     @property
     def nothing_could_be_done(self) -> bool:
         return bool(self.connections) and all(
-            c["status"] == "failed" and not c.get("planned") for c in self.connections
+            c["status"] == "failed" and c.get("error") and not c.get("planned")
+            for c in self.connections
         )
 
 
 def select_connections(settings: Settings, request: SyncRequest) -> list[ConnectionSettings]:
+    if request.saved_plan is not None:
+        return [settings.connection(p.connection) for p in request.saved_plan.plans]
     chosen = settings.select(platform=request.platform, connection=request.connection)
     if request.entity:
         chosen = [c for c in chosen if c.covers(request.entity)]
@@ -147,11 +155,13 @@ async def run(
             engine, opened, products, request.today, persist=request.apply, run_id=run_id
         )
         settlements = planned.settlements
+        stale: dict[str, list[tuple[PlannedOperation, str]]] = {}
+        if request.saved_plan is not None:
+            stale = _take_saved_plan(request.saved_plan, opened, planned.offered)
         if harness.on_plan:
             harness.on_plan({o.settings.name: len(o.plan.operations) for o in opened if o.plan})
         outcomes: dict[str, ConnectionOutcome] = {}
         if run_id is not None:
-            drafts = settled_drafts(products, planned.master)
             results = await asyncio.gather(
                 *(
                     ConnectionApplier(
@@ -159,11 +169,9 @@ async def run(
                         run_id=run_id,
                         connector=o.connector,
                         plan=o.plan,
-                        policy=o.settings.policy,
-                        drafts=drafts,
                         listings=o.listings,
-                        blocked=o.blocked,
                         progress=harness.progress,
+                        stale=stale.get(o.settings.name, ()),
                     ).run()
                     for o in opened
                     if o.plan is not None and o.connector is not None
@@ -194,6 +202,29 @@ async def run(
                 await o.connector.aclose()
             if o.locked and run_id is not None:
                 release_lock(engine, o.settings.name, run_id)
+
+
+def _take_saved_plan(
+    saved: SavedPlan, opened: list[OpenConnection], offered: Mapping[str, int]
+) -> dict[str, list[tuple[PlannedOperation, str]]]:
+    """Put the reviewed operations in place of the fresh plans, keeping back every one
+    whose precondition no longer holds (stale: journaled, never sent, never re-planned)."""
+    by_name = {p.connection: p for p in saved.plans}
+    stale: dict[str, list[tuple[PlannedOperation, str]]] = {}
+    for o in opened:
+        reviewed = by_name.get(o.settings.name)
+        if o.plan is None or reviewed is None or o.remote is None:
+            continue
+        remote = index_remote(o.remote, {})
+        keep = []
+        for op in reviewed.operations:
+            why = stale_reason(op, remote.get(op.sku), offered.get(op.sku))
+            if why is None:
+                keep.append(op)
+            else:
+                stale.setdefault(o.settings.name, []).append((op, why))
+        o.plan = replace(o.plan, operations=tuple(keep))
+    return stale
 
 
 def _open(conn: ConnectionSettings, engine: Engine, harness: Harness) -> OpenConnection:
@@ -331,6 +362,8 @@ def _finish(
                 applied=out.applied,
                 failed=out.failed,
                 skipped=out.skipped,
+                stale=out.stale,
+                not_applied=out.not_applied,
                 error=out.error,
                 errors=out.errors,
             )
@@ -343,6 +376,8 @@ def _finish(
         if o.connector is not None:
             http = getattr(o.connector, "http", None)
             entry["requests"] = getattr(http, "requests_sent", 0)
+        entry.setdefault("stale", 0)
+        entry.setdefault("not_applied", 0)
         connections.append(entry)
     applied = sum(c["applied"] for c in connections)
     failed = sum(c["failed"] for c in connections)
@@ -364,6 +399,8 @@ def _finish(
         applied=applied,
         failed=failed,
         skipped=skipped,
+        stale=sum(c["stale"] for c in connections),
+        not_applied=sum(c["not_applied"] for c in connections),
     )
     if run_id is not None:
         finish_run(

@@ -260,4 +260,8 @@ def test_a_create_carries_its_typed_price_and_stock():
         master_stock={"A": 10},
         catalog_skus={"A"},
     )
-    assert p.operations[0].desired == {"price": 50_000, "stock": 8}
+    op = p.operations[0]
+    assert (op.desired["listing"]["price"], op.desired["listing"]["stock"]) == (50_000, 8)
+    assert op.desired["listing"]["name"] == "Sản phẩm A"  # the complete listing, priced
+    assert op.desired["stock_rule"] == "buffer 2"
+    assert op.precondition == {"absent": True, "master": 10}

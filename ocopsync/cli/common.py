@@ -152,6 +152,7 @@ def execute_sync(
     apply: bool,
     trigger: str = "cli",
     quiet: bool = False,
+    saved_plan: Any = None,
 ) -> Any:
     """Run one plan or sync as ``sync`` and ``schedule serve`` both do."""
     from ocopsync.progress import progress_harness
@@ -166,6 +167,7 @@ def execute_sync(
         connection=connection,
         apply=apply,
         trigger=trigger,
+        saved_plan=saved_plan,
     )
     with progress_harness(enabled=apply and not quiet) as harness:
         return asyncio.run(run(engine, s, request, harness))

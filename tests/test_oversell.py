@@ -1,0 +1,88 @@
+"""Oversell rules, each alone and combined with the buffer: units offered and the rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocopsync.oversell import StockRules, listed_stock
+
+R = StockRules
+
+
+@pytest.mark.parametrize(
+    ("master", "rules", "connection", "offered", "rule"),
+    [
+        (10, R(), "shopee", 10, "master stock"),
+        (10, R(stock_buffer=2), "shopee", 8, "buffer 2"),
+        (1, R(stock_buffer=2), "shopee", 0, "buffer 2"),
+        (-3, R(), "shopee", 0, "master stock"),  # oversold: nothing to offer
+        # stock_max: never more than N
+        (100, R(stock_max=20), "shopee", 20, "max 20"),
+        (15, R(stock_max=20), "shopee", 15, "master stock"),
+        (100, R(stock_buffer=2, stock_max=20), "shopee", 20, "max 20"),
+        (21, R(stock_buffer=2, stock_max=20), "shopee", 19, "buffer 2"),
+        # stock_share_pct: a share of the master, rounded down
+        (9, R(stock_share_pct=50), "shopee", 4, "share 50%"),
+        (10, R(stock_share_pct=100), "shopee", 10, "master stock"),
+        (10, R(stock_buffer=7, stock_share_pct=50), "shopee", 3, "buffer 7"),
+        (10, R(stock_buffer=2, stock_share_pct=50), "shopee", 5, "share 50%"),
+        (100, R(stock_share_pct=50, stock_max=20), "shopee", 20, "max 20"),
+        # stock_zero_at: the last units go to one channel, or to none
+        (3, R(stock_zero_at=3), "shopee", 0, "zero at 3"),
+        (4, R(stock_zero_at=3), "shopee", 4, "master stock"),
+        (
+            3,
+            R(stock_zero_at=3, stock_last_units_to="portal"),
+            "shopee",
+            0,
+            "zero at 3 (they go to portal)",
+        ),
+        (
+            3,
+            R(stock_zero_at=3, stock_last_units_to="portal"),
+            "portal",
+            3,
+            "last 3 units go to portal",
+        ),
+        (
+            3,
+            R(stock_zero_at=3, stock_last_units_to="portal", stock_share_pct=50),
+            "portal",
+            3,
+            "last 3 units go to portal",
+        ),
+        (
+            3,
+            R(stock_zero_at=3, stock_last_units_to="portal", stock_buffer=1),
+            "portal",
+            2,
+            "last 3 units go to portal",
+        ),
+        (0, R(stock_zero_at=3), "shopee", 0, "master stock"),
+    ],
+)
+def test_listed_stock(master, rules, connection, offered, rule) -> None:
+    assert listed_stock(master, rules, connection) == (offered, rule)
+
+
+def test_a_products_rules_override_the_connections() -> None:
+    connection = R(stock_buffer=2, stock_max=20)
+    product = R(stock_max=5, stock_zero_at=1)
+    combined = connection.overridden_by(product)
+    assert combined == R(stock_buffer=2, stock_max=5, stock_zero_at=1)
+    assert listed_stock(30, combined, "x") == (5, "max 5")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"stock_buffer": -1},
+        {"stock_zero_at": -1},
+        {"stock_max": -1},
+        {"stock_share_pct": 0},
+        {"stock_share_pct": 101},
+    ],
+)
+def test_nonsense_rules_are_refused(bad) -> None:
+    with pytest.raises(ValueError):
+        StockRules(**bad)
