@@ -34,6 +34,7 @@ from ocopsync.errors import (
 )
 from ocopsync.models import Listing, utcnow
 from ocopsync.reconcile import Action, ConnectionPlan, PlannedOperation
+from ocopsync.records import OpStatus
 from ocopsync.store import journal_outcomes, journal_planned, journal_started
 
 ProgressFn = Callable[[str, int], None]
@@ -116,7 +117,10 @@ class ConnectionApplier:
             journal_planned(
                 self.engine,
                 self.run_id,
-                ({**_journal_row(o), "status": "stale", "error": why} for o, why in self.stale),
+                (
+                    {**_journal_row(o), "status": OpStatus.STALE, "error": why}
+                    for o, why in self.stale
+                ),
             )
             self.outcome.stale = len(self.stale)
         ops = sorted(self.plan.operations, key=lambda o: ORDER.index(o.action))
@@ -128,7 +132,9 @@ class ConnectionApplier:
             if not batch:
                 continue
             if self.outcome.stopped:
-                self._finish(batch, "skipped", f"connection stopped: {self.outcome.error}", "")
+                self._finish(
+                    batch, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
+                )
                 continue
             if action is Action.CREATE:
                 await self._creates(batch)
@@ -144,16 +150,16 @@ class ConnectionApplier:
     def _finish(
         self,
         jobs: Sequence[_Job],
-        status: str,
+        status: OpStatus,
         error: str,
         kind: str,
         rows: Sequence[Listing] = (),
     ) -> None:
         journal_outcomes(self.engine, [(j.op_id, status, error, kind) for j in jobs], rows)
         count = len(jobs)
-        if status == "succeeded":
+        if status is OpStatus.SUCCEEDED:
             self.outcome.applied += count
-        elif status == "failed":
+        elif status is OpStatus.FAILED:
             self.outcome.failed += count
             for j in jobs[:20]:
                 self.outcome.errors.append(
@@ -164,13 +170,16 @@ class ConnectionApplier:
         if self.progress:
             self.progress(self.plan.connection, count)
 
+    def _skip_stopped(self, jobs: Sequence[_Job]) -> None:
+        self._finish(jobs, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", "")
+
     def _fail_all(
         self, jobs: Sequence[_Job], exc: ConnectorError, rows: Sequence[Listing] = ()
     ) -> None:
         if isinstance(exc, FatalConfigError | AuthExpiredError):
             self.outcome.stopped = True
             self.outcome.error = str(exc)
-        self._finish(jobs, "failed", str(exc), error_kind(exc), rows)
+        self._finish(jobs, OpStatus.FAILED, str(exc), error_kind(exc), rows)
 
     def _unsent_rows(self, jobs: Sequence[_Job], exc: ConnectorError) -> list[Listing]:
         """Stock writes the platform refused outright did not land: clear their pending.
@@ -201,7 +210,9 @@ class ConnectionApplier:
     ) -> None:
         for chunk in chunked(jobs, size):
             if self.outcome.stopped:
-                self._finish(chunk, "skipped", f"connection stopped: {self.outcome.error}", "")
+                self._finish(
+                    chunk, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
+                )
                 continue
             if call != self._stock_call:  # a stock write journals itself with its pending
                 journal_started(self.engine, [j.op_id for j in chunk])
@@ -222,7 +233,7 @@ class ConnectionApplier:
             result = by_key.get((job.op.sku, job.op.remote_id))
             if result is None:
                 self._finish(
-                    [job], "failed", "the platform's answer left this item out", "transient"
+                    [job], OpStatus.FAILED, "the platform's answer left this item out", "transient"
                 )
             elif result.error is not None:
                 self._fail_all([job], result.error, self._unsent_rows([job], result.error))
@@ -231,7 +242,7 @@ class ConnectionApplier:
                 ok.append(job)
                 rows.append(self._row(job.op.sku))
         if ok:
-            self._finish(ok, "succeeded", "", "", rows)
+            self._finish(ok, OpStatus.SUCCEEDED, "", "", rows)
 
     async def _stock_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
         rows = []
@@ -285,12 +296,16 @@ class ConnectionApplier:
     # -- creations ---------------------------------------------------------------
     async def _creates(self, jobs: list[_Job]) -> None:
         for job in (j for j in jobs if j.op.blocked):
-            self._finish([job], "skipped", "missing: " + "; ".join(job.op.blocked), "missing_data")
+            self._finish(
+                [job], OpStatus.SKIPPED, "missing: " + "; ".join(job.op.blocked), "missing_data"
+            )
         ready = [j for j in jobs if not j.op.blocked]
         semaphore = asyncio.Semaphore(CREATE_CONCURRENCY)
         for chunk in chunked(ready, 50):
             if self.outcome.stopped:
-                self._finish(chunk, "skipped", f"connection stopped: {self.outcome.error}", "")
+                self._finish(
+                    chunk, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
+                )
                 continue
             journal_started(self.engine, [j.op_id for j in chunk])
             results = await asyncio.gather(*(self._create_one(j, semaphore) for j in chunk))
@@ -298,14 +313,16 @@ class ConnectionApplier:
             created = [(j, rid) for j, rid in zip(chunk, results, strict=True) if rid]
             rows = [self._created_row(j, rid) for j, rid in created]
             if rows:
-                self._finish([j for j, _ in created], "succeeded", "", "", rows)
+                self._finish([j for j, _ in created], OpStatus.SUCCEEDED, "", "", rows)
                 faultpoints.reach("apply.created_recorded")
 
     async def _create_one(self, job: _Job, semaphore: asyncio.Semaphore) -> str | None:
         draft = self._priced_draft(job)
         async with semaphore:
             if self.outcome.stopped:
-                self._finish([job], "skipped", f"connection stopped: {self.outcome.error}", "")
+                self._finish(
+                    [job], OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
+                )
                 return None
             try:
                 return await self.connector.create_listing(draft)

@@ -19,9 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ocopsync.connectors.base import ListingDraft, ListingStatus, RemoteListing
 from ocopsync.oversell import StockRules, listed_stock
 from ocopsync.policy import Policy
+from ocopsync.records import ListingDraft, ListingStatus, RemoteListing
 
 
 class Action(enum.StrEnum):

@@ -31,8 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ocopsync.connectors.base import OrderLine, OrderLineStatus, RemoteListing
-from ocopsync.records import Move, OpStatus, SalesSource
+from ocopsync.records import Move, OpStatus, OrderLine, OrderLineStatus, RemoteListing, SalesSource
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 
 from ocopsync import faultpoints
 from ocopsync.config import ConnectionSettings
-from ocopsync.connectors.base import Tokens
 from ocopsync.errors import LockedError
 from ocopsync.models import (
     Connection,
@@ -31,7 +30,7 @@ from ocopsync.models import (
     as_utc,
     utcnow,
 )
-from ocopsync.records import OpStatus, RunStatus
+from ocopsync.records import OpStatus, RunStatus, Tokens
 
 LOCK_TTL = timedelta(hours=6)
 """A lock older than this is taken to be left by a killed run and may be broken."""

@@ -9,7 +9,6 @@ marketplaces accept part of a batch.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,15 +20,23 @@ if TYPE_CHECKING:
     from ocopsync.config import ConnectionSettings
     from ocopsync.errors import ConnectorError
 
+from ocopsync.records import (  # plain records, shared with the layers that must not know us
+    ListingDraft,
+    ListingStatus,
+    OrderLine,
+    OrderLineStatus,
+    RemoteListing,
+    Tokens,
+)
 
-class ListingStatus(enum.StrEnum):
-    """Where a remote listing stands, in our words (each platform maps its own)."""
-
-    LIVE = "live"
-    UNLISTED = "unlisted"
-    PENDING = "pending"
-    """Waiting for the platform's review; counts as listed, not yet live."""
-    REJECTED = "rejected"
+__all__ = [
+    "ListingDraft",
+    "ListingStatus",
+    "OrderLine",
+    "OrderLineStatus",
+    "RemoteListing",
+    "Tokens",
+]
 
 
 @dataclass(frozen=True)
@@ -55,62 +62,6 @@ class Capabilities:
     Sales are then counted from order lines; without it they are inferred from stock."""
     orders_max_window: timedelta | None = None
     """Longest time range one orders query may span (Shopee: 15 days); None: no limit."""
-
-
-@dataclass(frozen=True)
-class RemoteListing:
-    """One listing as the platform reports it."""
-
-    remote_id: str
-    seller_sku: str
-    name: str
-    price: int
-    stock: int
-    status: ListingStatus
-
-
-class OrderLineStatus(enum.StrEnum):
-    """What one order line does to stock, in our words (each platform maps its statuses).
-
-    ``active`` covers every state in which the units have left the shop (unpaid, paid,
-    shipped, delivered); ``cancelled`` and ``returned`` give the units back.
-    """
-
-    ACTIVE = "active"
-    CANCELLED = "cancelled"
-    RETURNED = "returned"
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    """One line of one platform order: ``quantity`` units of one seller SKU."""
-
-    order_id: str
-    line_id: str
-    """Unique within the order (the platform's item/line id, or the SKU when it has none)."""
-    seller_sku: str
-    quantity: int
-    status: OrderLineStatus
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class ListingDraft:
-    """Everything a platform may need to create a listing for one master product."""
-
-    sku: str
-    name: str
-    description: str
-    price: int
-    stock: int
-    group: str
-    stars: int
-    entity_code: str
-    province: str
-    weight_g: int | None = None
-    barcode: str = ""
-    image_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,23 +97,6 @@ class ItemResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """Tokens a platform issued; persisted through a :class:`TokenStore`."""
-
-    access_token: str
-    refresh_token: str = ""
-    access_expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __repr__(self) -> str:  # never show a secret, even in a traceback
-        return (
-            f"Tokens(access_expires_at={self.access_expires_at!r}, "
-            f"refresh_expires_at={self.refresh_expires_at!r})"
-        )
 
 
 class TokenStore(Protocol):
