@@ -21,6 +21,7 @@ from ocopsync.connectors.base import (
     ListingDraft,
     ListingStatus,
     PriceUpdate,
+    RemoteListing,
     StatusChange,
     StockUpdate,
     chunked,
@@ -110,6 +111,8 @@ class ConnectionApplier:
         self.listings = listings
         self.progress = progress
         self.stale = stale
+        self._written: list[_Job] = []
+        """Writes the platform accepted, to read back once the connection is done."""
         self.outcome = ConnectionOutcome(plan.connection, plan.platform)
 
     async def run(self) -> ConnectionOutcome:
@@ -144,7 +147,60 @@ class ConnectionApplier:
                 await self._batches(batch, caps.price_batch, self._price_call, self._price_done)
             else:
                 await self._batches(batch, caps.status_batch, self._status_call, self._status_done)
+        if self._written and not self.outcome.stopped:
+            await self._verify()
         return self.outcome
+
+    # -- read-back -------------------------------------------------------------------
+    async def _verify(self) -> None:
+        """Read back what the platform accepted: a value that did not take is
+        ``not_applied`` (journaled with what was read) and the next sync tries again.
+
+        Costs one read request per ``capabilities.read_batch`` written listings; a
+        connector without a batch read (``read_batch = 0``) is not verified.
+        """
+        size = self.connector.capabilities.read_batch
+        if size < 1:
+            return
+        ids = sorted({j.op.remote_id for j in self._written})
+        shown: dict[str, RemoteListing] = {}
+        for chunk in chunked(ids, size):
+            try:
+                shown.update(
+                    (r.remote_id, r) for r in await self.connector.get_listings(list(chunk))
+                )
+            except ConnectorError as exc:  # unverified is not failed: the next run re-reads
+                self.outcome.errors.append({"sku": "", "action": "verify", "error": str(exc)})
+                return
+        missed: list[tuple[_Job, str]] = []
+        for job in self._written:
+            why = _did_not_take(job.op, shown.get(job.op.remote_id))
+            if why is not None:
+                missed.append((job, why))
+        rows = []
+        for job, _why in missed:
+            row = self._row(job.op.sku)
+            seen = shown.get(job.op.remote_id)
+            if seen is not None:  # what the platform really holds is the new baseline
+                if job.op.action is Action.UPDATE_STOCK:
+                    row.last_stock, row.booked_since_push = seen.stock, 0
+                elif job.op.action is Action.UPDATE_PRICE:
+                    row.last_price = seen.price
+                else:
+                    row.remote_status = seen.status.value
+            rows.append(row)
+        if missed:
+            journal_outcomes(
+                self.engine,
+                [(j.op_id, OpStatus.NOT_APPLIED, why, "not_applied") for j, why in missed],
+                rows,
+            )
+            self.outcome.not_applied += len(missed)
+            self.outcome.applied -= len(missed)
+            for job, why in missed[:20]:
+                self.outcome.errors.append(
+                    {"sku": job.op.sku, "action": job.op.action.value, "error": why}
+                )
 
     # -- bookkeeping ---------------------------------------------------------------
     def _finish(
@@ -243,6 +299,7 @@ class ConnectionApplier:
                 rows.append(self._row(job.op.sku))
         if ok:
             self._finish(ok, OpStatus.SUCCEEDED, "", "", rows)
+            self._written.extend(ok)
 
     async def _stock_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
         rows = []
@@ -380,6 +437,21 @@ def _journal_row(op: PlannedOperation) -> dict[str, object]:
         "to_value": _text(op.to_value),
         "desired": dict(op.desired),
     }
+
+
+def _did_not_take(op: PlannedOperation, seen: RemoteListing | None) -> str | None:
+    """Why an accepted write is not what the platform now shows (None: it took)."""
+    if seen is None:
+        return "accepted, but the listing is not there when read back"
+    if op.action is Action.UPDATE_PRICE and seen.price != op.desired.get("price"):
+        return f"accepted, but the platform still shows price {seen.price}"
+    if op.action is Action.UPDATE_STOCK and seen.stock != op.desired.get("stock"):
+        return f"accepted, but the platform still shows stock {seen.stock}"
+    if op.action in (Action.UNLIST, Action.RELIST) and seen.status.value != op.desired.get(
+        "status"
+    ):
+        return f"accepted, but the platform still shows status {seen.status.value}"
+    return None
 
 
 def _wanted(op: PlannedOperation, key: str) -> int:

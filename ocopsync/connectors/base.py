@@ -62,6 +62,9 @@ class Capabilities:
     Sales are then counted from order lines; without it they are inferred from stock."""
     orders_max_window: timedelta | None = None
     """Longest time range one orders query may span (Shopee: 15 days); None: no limit."""
+    read_batch: int = 0
+    """Most listings one :meth:`Connector.get_listings` request reads back by id (0: the
+    connector cannot, and its writes are not verified)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,11 @@ class Connector(Protocol):
     def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
         """Lines of every order created or updated in ``[since, until]`` (UTC), paging and
         splitting the range under the hood. Only called when ``capabilities.orders``."""
+        ...
+
+    async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
+        """The listings with these ids, in one request (at most ``read_batch``): how
+        accepted writes are read back. Ids the platform no longer has are left out."""
         ...
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:

@@ -51,10 +51,19 @@ class Faults:
     change is made, the answer lost); the rest are dropped before anything happens."""
     token_ttl_s: float | None = None
     """Override of the platform's access-token lifetime (e.g. 1 to force expiry mid-run)."""
+    ignore_write_rate: float = 0.0
+    """Requests answered with success while their price, stock and status changes are
+    silently not applied: the commonest silent failure of marketplace integrations."""
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "rate_limit_rate", "drop_rate", "drop_after_share"):
+        for name in (
+            "error_rate",
+            "rate_limit_rate",
+            "drop_rate",
+            "drop_after_share",
+            "ignore_write_rate",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
@@ -99,6 +108,8 @@ class RequestDrop:
     """
 
     kind: DropKind | None = None
+    ignore_writes: bool = False
+    """Set when this request's changes to items are to be accepted and not applied."""
 
 
 _request_drop: ContextVar[RequestDrop | None] = ContextVar("ocopsync_request_drop", default=None)
@@ -123,10 +134,13 @@ class FaultInjector:
         self.injected: dict[str, int] = {f.value: 0 for f in Fault}
         self.dropped_after = 0
         """Of ``injected["drop"]``, the drops made after the handler ran."""
+        self.ignored_writes = 0
 
     def set(self, faults: Faults) -> None:
         self.faults = faults
         self._rng = random.Random(faults.seed)
+        # a draw of its own, so adding it left every seeded run drawing the same faults
+        self._ignore_rng = random.Random(faults.seed + 1)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self.faults)
@@ -141,6 +155,11 @@ class FaultInjector:
         faults on the same requests.
         """
         f = self.faults
+        if f.ignore_write_rate and self._ignore_rng.random() < f.ignore_write_rate:
+            record = _request_drop.get()
+            if record is not None:
+                record.ignore_writes = True
+                self.ignored_writes += 1
         roll = self._rng.random()
         if roll < f.drop_rate:
             self.injected[Fault.DROP.value] += 1
@@ -195,3 +214,9 @@ class ShopRateLimiter:
     def retry_after(self, shop: str) -> float:
         tokens, _ = self._buckets.get(shop, (0.0, 0.0))
         return max(0.0, (1 - tokens) / self.rate) if self.rate > 0 else 0.0
+
+
+def writes_ignored() -> bool:
+    """True while handling a request whose item changes are to be silently dropped."""
+    record = _request_drop.get()
+    return record is not None and record.ignore_writes
