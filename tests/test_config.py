@@ -1,4 +1,9 @@
-"""Config parsing: every documented key, and a clear error for each mistake."""
+"""Config parsing: every documented key, and a clear error for each mistake.
+
+Changed by issue 7 (pydantic validation): errors now name the TOML path of the key
+(``connections[1]: 'name' is required``), and the policy's unknown keys are reported as
+every other unknown key. The full table of mistakes is in test_config_validation.py.
+"""
 
 from __future__ import annotations
 
@@ -87,9 +92,9 @@ def test_database_url_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("connection", "message"),
     [
-        ({"platform": "portal", "base_url": "http://x"}, "'name' is required"),
+        ({"platform": "portal", "base_url": "http://x"}, r"connections\[1\]: 'name' is required"),
         ({"name": "a b", "platform": "portal", "base_url": "http://x"}, "may hold only"),
-        ({"name": "a", "platform": "portal", "base_url": "ftp://x"}, "base_url must start"),
+        ({"name": "a", "platform": "portal", "base_url": "ftp://x"}, "base_url: must be an http"),
         ({"name": "a", "platform": "portal", "base_url": "http://x", "colour": 1}, "unknown key"),
         (
             {"name": "a", "platform": "portal", "base_url": "http://x", "policy": {"min_stars": 6}},
@@ -106,7 +111,7 @@ def test_database_url_env_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         (
             {"name": "a", "platform": "portal", "base_url": "http://x", "policy": {"markup": 3}},
-            "unknown policy key",
+            r"policy\.markup: unknown key",
         ),
     ],
 )

@@ -22,6 +22,7 @@ from ocopsync.config import ConnectionSettings, Settings, load_settings
 from ocopsync.connectors.base import Connector, ConnectorContext
 from ocopsync.connectors.registry import connector_class
 from ocopsync.errors import OcopsyncError
+from ocopsync.i18n import _
 from ocopsync.models import make_engine
 from ocopsync.store import DbTokenStore
 
@@ -85,8 +86,20 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+_warned: set[str] = set()
+"""Warnings already printed: a command may read the settings several times."""
+
+
 def settings() -> Settings:
-    return load_settings(state.config)
+    """The validated config; its warnings (plaintext credentials...) go to stderr once."""
+    s = load_settings(state.config)
+    for note in s.warnings:
+        if note not in _warned:
+            _warned.add(note)
+            render.stderr.print(
+                _("warning: {note}").format(note=note), markup=False, highlight=False
+            )
+    return s
 
 
 def engine_for(s: Settings) -> Engine:

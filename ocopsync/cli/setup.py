@@ -19,6 +19,7 @@ from ocopsync.cli.common import (
     today,
 )
 from ocopsync.config import load_settings
+from ocopsync.i18n import _
 from ocopsync.store import record_connections
 
 
@@ -41,14 +42,17 @@ def init(
     """Write a commented ocopsync.toml and create the database."""
     target = Path(state.config or "ocopsync.toml")
     if target.exists() and not force:
-        render.stderr.print(f"{target} exists; keeping it (use --force to overwrite)")
+        render.stderr.print(
+            _("{path} exists; keeping it (use --force to overwrite)").format(path=target),
+            markup=False,
+        )
     else:
         target.write_text(example_config_text(), encoding="utf-8")
-        render.stdout.print(f"wrote {target}")
+        render.stdout.print(_("wrote {path}").format(path=target), markup=False)
     s = load_settings(target)
     record_connections(engine_for(s), s.connections)
     shown = make_url(s.database_url).render_as_string(hide_password=True)
-    render.stdout.print(f"database ready: {shown}")
+    render.stdout.print(_("database ready: {url}").format(url=shown), markup=False)
 
 
 @app.command()
@@ -60,12 +64,24 @@ def demo(
     size: Annotated[
         int, typer.Option(min=20, max=20_000, help="Products in the sample catalog.")
     ] = 320,
+    port: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Loopback port for the sandbox (another free one when it is taken; 0: any).",
+        ),
+    ] = 8700,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Sample catalog + sandbox platforms on loopback + sync + coverage, in one go."""
+    """Sample catalog + sandbox platforms on loopback + sync + coverage, in one go.
+
+    The folder stays a working setup: its closing hint names the command that serves
+    the same sandbox again (same port, shops and tokens) for plan, sync and coverage.
+    """
     from ocopsync.demo import run_demo
 
-    run_demo(directory, size=size, today=today(), as_json=fmt is Format.json)
+    run_demo(directory, size=size, today=today(), as_json=fmt is Format.json, port=port)
 
 
 # -- catalog ---------------------------------------------------------------------------

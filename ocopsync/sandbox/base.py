@@ -2,7 +2,10 @@
 
 A platform module subclasses :class:`SandboxPlatform`, adds its routes in its own
 dialect, and uses these pieces so that state, tokens and faults behave the same way
-on every emulator. Everything is in memory; a sandbox forgets all when it stops.
+on every emulator. Everything is in memory; :meth:`SandboxPlatform.dump_state` and
+:meth:`SandboxPlatform.load_state` turn it into JSON and back, so ``sandbox serve
+--state FILE`` (:mod:`ocopsync.sandbox.state`) can bring the same shops back after a
+restart.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from starlette.applications import Starlette
@@ -26,6 +29,7 @@ from ocopsync.sandbox.faults import (
     FaultInjector,
     Faults,
     ShopRateLimiter,
+    writes_ignored,
 )
 
 ITEM_STATUSES = ("live", "unlisted", "pending", "deleted")
@@ -47,6 +51,15 @@ class SandboxItem:
     data: dict[str, Any] = field(default_factory=dict)
     """Platform-specific fields as the client sent them (category, images, ...)."""
     updated_at: float = 0.0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # ``ignore_write_rate``: the platform answers success and changes nothing.
+        if name in _IGNORABLE and writes_ignored() and name in self.__dict__:
+            return
+        super().__setattr__(name, value)
+
+
+_IGNORABLE = frozenset({"price", "stock", "status"})
 
 
 class SandboxShop:
@@ -89,6 +102,23 @@ class SandboxShop:
     def visible(self) -> list[SandboxItem]:
         """Items in creation order (ids only grow), deleted ones left out."""
         return [i for i in self.items.values() if i.status != "deleted"]
+
+    def dump(self) -> dict[str, Any]:
+        """The shop as JSON: items in creation order, the SKU index, the next id."""
+        return {
+            "next_id": self._next_id,
+            "items": [asdict(item) for item in self.items.values()],
+            "by_sku": dict(self._by_sku),
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Replace the contents (not the object: platform helpers hold a reference)."""
+        self.items = {}
+        for raw in state["items"]:
+            item = SandboxItem(**raw)
+            self.items[item.remote_id] = item
+        self._by_sku = {str(k): str(v) for k, v in state["by_sku"].items()}
+        self._next_id = int(state["next_id"])
 
     def sell(self, sku: str, quantity: int) -> None:
         """A buyer takes ``quantity`` units (never below zero): what happens between runs."""
@@ -190,6 +220,16 @@ class OrderBook:
         order.updated_at = now
         return order
 
+    def dump(self) -> list[dict[str, Any]]:
+        return [asdict(order) for order in self.orders.values()]
+
+    def load(self, state: list[dict[str, Any]]) -> None:
+        self.orders = {}
+        for raw in state:
+            lines = [SandboxOrderLine(**line) for line in raw["lines"]]
+            order = SandboxOrder(**{**raw, "lines": lines})
+            self.orders[order.order_id] = order
+
     def updated_between(self, start: float, end: float) -> list[SandboxOrder]:
         """Orders created or updated in ``[start, end]``, oldest update first."""
         found = [o for o in self.orders.values() if start <= o.updated_at <= end]
@@ -271,6 +311,33 @@ class TokenIssuer:
         for token in self._by_access.values():
             token.access_expires_at = min(token.access_expires_at, now - 1)
 
+    def dump(self) -> dict[str, Any]:
+        """Every live token, and which of its two halves still works (a refresh spends
+        the old refresh token and the old access token, one or both may be gone)."""
+        tokens = {id(t): t for t in [*self._by_access.values(), *self._by_refresh.values()]}
+        return {
+            "refreshes": self.refreshes,
+            "tokens": [
+                {
+                    **asdict(token),
+                    "access_valid": self._by_access.get(token.access_token) is token,
+                    "refresh_valid": self._by_refresh.get(token.refresh_token) is token,
+                }
+                for token in tokens.values()
+            ],
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        self._by_access, self._by_refresh = {}, {}
+        for raw in state["tokens"]:
+            fields = {k: v for k, v in raw.items() if k not in ("access_valid", "refresh_valid")}
+            token = IssuedToken(**fields)
+            if raw["access_valid"]:
+                self._by_access[token.access_token] = token
+            if raw["refresh_valid"]:
+                self._by_refresh[token.refresh_token] = token
+        self.refreshes = int(state["refreshes"])
+
 
 def sandbox_credential(platform: str, key: str, default: str) -> str:
     """A documented default credential, overridable by ``OCOPSYNC_SANDBOX_<PLATFORM>_<KEY>``."""
@@ -322,6 +389,33 @@ class SandboxPlatform:
         """The next order id, in the platform's own style (subclasses override)."""
         self._order_seq += 1
         return f"{self.name.upper()}-{self._order_seq:08d}"
+
+    # -- state kept across restarts (sandbox serve --state) ----------------------------
+    def dump_state(self) -> dict[str, Any]:
+        """What a restart must keep, as JSON: the shop, the order book and its numbering,
+        and every token issued (which is what an authorized shop is). Subclasses with
+        more state (uploaded images, creation times) extend it and :meth:`load_state`."""
+        return {
+            "shop": self.shop.dump(),
+            "orders": self.orders.dump(),
+            "order_seq": self._order_seq,
+            "issuers": {name: issuer.dump() for name, issuer in self._issuers().items()},
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Take back what :meth:`dump_state` gave (KeyError/TypeError when it is not)."""
+        self.shop.load(state["shop"])
+        self.orders.load(state["orders"])
+        self._order_seq = int(state["order_seq"])
+        issuers = self._issuers()
+        for name, saved in state["issuers"].items():
+            if name in issuers:
+                issuers[name].load(saved)
+
+    def _issuers(self) -> dict[str, TokenIssuer]:
+        """Every token issuer of this platform, by attribute name, found generically so a
+        new platform's tokens are kept without a hook of its own."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, TokenIssuer)}
 
     # -- the buyer -------------------------------------------------------------------
     def place_order(self, lines: list[tuple[str, int]]) -> SandboxOrder:

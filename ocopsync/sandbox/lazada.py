@@ -181,6 +181,15 @@ class LazadaSandbox(SandboxPlatform):
     def expire_tokens(self) -> None:
         self.issuer.expire_all()
 
+    def dump_state(self) -> dict[str, Any]:
+        """The shared state, plus when each item was created (paging past offset 10,000
+        windows on it, and an update must not move an item in that order)."""
+        return {**super().dump_state(), "created_ms": self.catalog.dump()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        self.catalog.load(state.get("created_ms", {}))
+
     def new_order_id(self) -> str:
         """A Lazada-like numeric order id (15 digits); its items take the ids above it."""
         self._order_seq += 1

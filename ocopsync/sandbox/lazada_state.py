@@ -177,6 +177,14 @@ class LazadaCatalog:
         self._created_ms: dict[str, int] = {}
         self._last_created = 0
 
+    def dump(self) -> dict[str, int]:
+        """Creation stamps by remote id, for a sandbox kept across restarts."""
+        return dict(self._created_ms)
+
+    def load(self, stamps: dict[str, int]) -> None:
+        self._created_ms = {str(k): int(v) for k, v in stamps.items()}
+        self._last_created = max(self._created_ms.values(), default=0)
+
     def created_ms(self, item: SandboxItem) -> int:
         """When the platform recorded ``item``: distinct milliseconds in creation order.
 

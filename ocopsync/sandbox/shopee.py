@@ -124,6 +124,14 @@ class ShopeeSandbox(SandboxPlatform):
     def expire_tokens(self) -> None:
         self.issuer.expire_all()
 
+    def dump_state(self) -> dict[str, Any]:
+        """The shared state, plus the images uploaded (new items may refer to them)."""
+        return {**super().dump_state(), "images": sorted(self.images)}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        self.images = {st.PLACEHOLDER_IMAGE_ID, *state.get("images", [])}
+
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/api/v2/shop/auth_partner", self.auth_partner, methods=["GET"]),
