@@ -130,6 +130,10 @@ class PolicyTable(_Table):
     price_floor: int = Field(default=0, ge=0, le=MAX_DONG)
     stock_buffer: int = Field(default=0, ge=0, le=1_000_000)
     min_stars: int = Field(default=3, ge=3, le=5)
+    stock_zero_at: int | None = Field(default=None, ge=0, le=1_000_000)
+    stock_last_units_to: str | None = Field(default=None, min_length=1)
+    stock_max: int | None = Field(default=None, ge=0, le=10_000_000)
+    stock_share_pct: float | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
 
 
 class OptionsTable(BaseModel):

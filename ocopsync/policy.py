@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ocopsync.oversell import StockRules
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -22,6 +24,14 @@ class Policy:
     """Units held back from this platform, so one channel cannot sell the last units."""
     min_stars: int = 3
     """Only products rated at least this many OCOP stars are listed here."""
+    stock_zero_at: int | None = None
+    """List 0 here once the master stock is at or below this (oversell guard)."""
+    stock_last_units_to: str | None = None
+    """The one connection that keeps offering the last ``stock_zero_at`` units."""
+    stock_max: int | None = None
+    """Never list more than this many units here."""
+    stock_share_pct: float | None = None
+    """List only this share of the master stock here, rounded down."""
 
     def __post_init__(self) -> None:
         if self.price_rounding < 1:
@@ -47,6 +57,16 @@ class Policy:
         step = self.price_rounding
         rounded = -(-marked_up // step) * step
         return max(rounded, self.price_floor)
+
+    def stock_rules(self) -> StockRules:
+        """The oversell rules of this connection (``reconcile`` applies them)."""
+        return StockRules(
+            stock_buffer=self.stock_buffer,
+            stock_zero_at=self.stock_zero_at,
+            stock_last_units_to=self.stock_last_units_to,
+            stock_max=self.stock_max,
+            stock_share_pct=self.stock_share_pct,
+        )
 
     def stock(self, master_stock: int) -> int:
         """Units offered on this platform: the master stock less the buffer, never negative."""

@@ -156,7 +156,7 @@ def plan_connection(
     with no order to explain it: never pushed back up until explained).
     """
     caps = caps or {}
-    rules = stock_rules or StockRules(stock_buffer=policy.stock_buffer)
+    rules = stock_rules or policy.stock_rules()
     remote_by_sku, duplicates = _index_remote(remote, known)
     ops: list[PlannedOperation] = []
     adoptions: list[Adoption] = []

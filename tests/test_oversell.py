@@ -86,3 +86,42 @@ def test_a_products_rules_override_the_connections() -> None:
 def test_nonsense_rules_are_refused(bad) -> None:
     with pytest.raises(ValueError):
         StockRules(**bad)
+
+
+def test_the_plan_says_which_rule_set_each_stock(tmp_path) -> None:
+    """Rules from [connections.policy] reach the plan: the last units go to one channel."""
+    from ocopsync.config import parse_settings
+    from ocopsync.reconcile import CatalogItem, plan_connection
+    from ocopsync.records import ListingDraft, ListingStatus, RemoteListing
+
+    settings = parse_settings(
+        {
+            "connections": [
+                {
+                    "name": name,
+                    "platform": "portal",
+                    "base_url": "http://127.0.0.1:1/portal",
+                    "credentials": {"api_key": "${K}"},
+                    "policy": {"stock_zero_at": 3, "stock_last_units_to": "qn-portal"},
+                }
+                for name in ("qn-portal", "qn-other")
+            ]
+        },
+        env={"K": "k"},
+    )
+    draft = ListingDraft("A", "A", "", 45_000, 3, "food", 4, "E", "Quảng Ninh")
+    for conn, expected in (("qn-portal", 3), ("qn-other", 0)):
+        policy = settings.connection(conn).policy
+        plan = plan_connection(
+            connection=conn,
+            platform="portal",
+            policy=policy,
+            items=[CatalogItem(draft)],
+            known={},
+            remote=[RemoteListing("r", "A", "A", policy.price(45_000), 5, ListingStatus.LIVE)],
+            master_stock={"A": 3},
+            catalog_skus={"A"},
+        )
+        [op] = plan.operations
+        assert op.desired["stock"] == expected
+        assert "qn-portal" in op.desired["stock_rule"]
