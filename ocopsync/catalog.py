@@ -14,22 +14,32 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from ocopsync.catalog_cells import CellReader, split_urls
 from ocopsync.catalog_files import (
     COLUMNS,
     EXPORT_COLUMNS,
     STOCK_AT_EXPORT,
-    CellReader,
-    read_rows,
-    split_urls,
+    CatalogTable,
+    read_table,
     write_rows,
 )
+from ocopsync.catalog_headers import (
+    VALUE_ALIASES,
+    describe_unknown,
+    nearest_match,
+    parse_stars,
+    vietnamese_examples,
+)
+from ocopsync.catalog_headers import fold as fold  # re-exported: callers match names with it
 from ocopsync.errors import CatalogError, ImportRejected, RowError
+from ocopsync.i18n import _
 from ocopsync.ledger import Move, apply_moves, current_stock
 from ocopsync.models import Entity, Product, utcnow
 
@@ -37,6 +47,15 @@ ENTITY_KINDS = ("enterprise", "cooperative", "household")
 GROUPS = ("food", "beverage", "herbal", "textile", "handicraft", "tourism")
 STATUSES = ("active", "discontinued")
 MAX_SKU_LENGTH = 64
+MAX_PRICE_VND = 1_000_000_000
+"""No OCOP product sells for more than a billion dong; a larger price is a typo (or a
+pasted barcode), and 2**63 must be a row error, not an overflow in the database."""
+MAX_STOCK = 10_000_000
+"""Units of one product; a cooperative's whole warehouse is far below ten million."""
+MAX_WEIGHT_G = 1_000_000
+"""One tonne: the heaviest parcel no marketplace would ship anyway."""
+_NO_MAPPING: Mapping[str, str] = MappingProxyType({})
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,9 @@ class ProductRecord:
     field, only the figure the row's stock is compared with to find what was edited."""
     row: int = field(default=0, compare=False)
     """Where it came from, so later checks can still point at the row."""
+    present: frozenset[str] = field(default=frozenset(EXPORT_COLUMNS), compare=False)
+    """The columns the file has for this row: a column absent from the file leaves that
+    field of an existing product as it is (only a present, empty cell clears it)."""
 
 
 PRODUCT_FIELDS = tuple(c for c in COLUMNS if c not in ("sku", "entity_name", "entity_kind"))
@@ -74,74 +96,113 @@ PRODUCT_FIELDS = tuple(c for c in COLUMNS if c not in ("sku", "entity_name", "en
 _PRODUCTS: Table = Product.__table__  # type: ignore[attr-defined]
 _ENTITIES: Table = Entity.__table__  # type: ignore[attr-defined]
 _ENTITY_FIELDS = ("name", "kind", "province", "district")
+_ENTITY_COLUMNS = dict(
+    zip(_ENTITY_FIELDS, ("entity_name", "entity_kind", "province", "district"), strict=True)
+)
 _PRODUCT_COLUMNS = [_PRODUCTS.c[name] for name in ("sku", *PRODUCT_FIELDS, "imported_stock")]
 
 
 # --- validation ---------------------------------------------------------------------
 
 
-def _check_row(number: int, raw: Mapping[str, str]) -> tuple[ProductRecord | None, list[RowError]]:
-    c = CellReader(number, raw)
+def _check_sku(c: CellReader) -> str:
     sku = c.text("sku")
     if re.search(r"\s", sku):
-        c.fail("sku", "must not contain spaces")
-    if len(sku) > MAX_SKU_LENGTH:
-        c.fail("sku", f"is {len(sku)} characters long; at most {MAX_SKU_LENGTH} allowed")
+        c.fail("sku", _("must not contain spaces"))
+    elif _INVISIBLE.search(sku):
+        code = ord(_INVISIBLE.search(sku).group())  # type: ignore[union-attr]
+        c.fail(
+            "sku",
+            _("must not contain control or invisible characters (U+{code:04X})").format(code=code),
+        )
+    return sku
+
+
+def _check_row(
+    number: int, raw: Mapping[str, str], labels: Mapping[str, str] = _NO_MAPPING
+) -> tuple[ProductRecord | None, list[RowError]]:
+    c = CellReader(number, raw, labels)
+    sku = _check_sku(c)
     stars_text = c.text("stars")
-    stars = int(stars_text) if stars_text in ("3", "4", "5") else None
+    stars = parse_stars(stars_text) if stars_text else None
     if stars_text and stars is None:
-        c.fail("stars", "must be 3, 4 or 5 (OCOP star rating)")
+        c.fail("stars", _("must be 3, 4 or 5 (OCOP star rating); 4 sao and 4* work too"))
     certified_on, expires_on = c.day("certified_on"), c.day("expires_on")
     if certified_on and expires_on and certified_on > expires_on:
-        c.fail("certified_on", f"is after the certificate expires ({expires_on.isoformat()})")
+        c.fail(
+            "certified_on",
+            _("is after the certificate expires ({date})").format(date=expires_on.isoformat()),
+        )
     urls = split_urls(c.text("image_urls"))
     bad = [u for u in urls if not u.lower().startswith(("http://", "https://")) or " " in u]
     if bad:
-        c.fail("image_urls", "not a web address (http:// or https://): " + ", ".join(bad))
+        c.fail(
+            "image_urls",
+            _("not a web address (http:// or https://): {urls}").format(urls=", ".join(bad)),
+        )
     values: dict[str, Any] = {
         "sku": sku,
         "name": c.text("name"),
         "entity_code": c.text("entity_code"),
         "entity_name": c.text("entity_name"),
-        "entity_kind": c.choice("entity_kind", ENTITY_KINDS),
+        "entity_kind": _choice(c, "entity_kind", ENTITY_KINDS),
         "province": c.text("province"),
         "district": c.text("district"),
-        "group": c.choice("group", GROUPS),
+        "group": _choice(c, "group", GROUPS),
         "stars": stars,
         "certified_on": certified_on,
         "expires_on": expires_on,
-        "price_vnd": c.whole("price_vnd", minimum=1, noun="number of dong"),
-        "stock": c.whole("stock", minimum=0),
-        "weight_g": c.whole("weight_g", minimum=1, noun="number of grams"),
+        "price_vnd": c.whole(
+            "price_vnd",
+            minimum=1,
+            maximum=MAX_PRICE_VND,
+            noun=_("number of dong"),
+            unit=_("dong"),
+        ),
+        "stock": c.whole("stock", minimum=0, maximum=MAX_STOCK, unit=_("units")),
+        "weight_g": c.whole(
+            "weight_g", minimum=1, maximum=MAX_WEIGHT_G, noun=_("number of grams"), unit="g"
+        ),
         "barcode": c.text("barcode"),
         "description": c.text("description"),
         "image_urls": urls,
-        "status": c.choice("status", STATUSES, default="active"),
-        "stock_at_export": c.whole(STOCK_AT_EXPORT, minimum=0),
+        "status": _choice(c, "status", STATUSES, default="active"),
+        "stock_at_export": c.whole(STOCK_AT_EXPORT, minimum=0, maximum=MAX_STOCK, unit=_("units")),
     }
     if c.errors:
         return None, c.errors
-    return ProductRecord(**values, row=number), []
+    return ProductRecord(**values, row=number, present=frozenset(raw)), []
+
+
+def _choice(c: CellReader, column: str, allowed: tuple[str, ...], default: str = "") -> str:
+    """A value of ``allowed``, spelled as the catalog or as a Vietnamese workbook does."""
+    hint = vietnamese_examples(column)
+    return c.choice(column, allowed, VALUE_ALIASES[column], default=default, hint=hint)
 
 
 def validate_rows(
-    rows: Iterable[tuple[int, Mapping[str, str]]], source: str
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    source: str,
+    labels: Mapping[str, str] = _NO_MAPPING,
 ) -> list[ProductRecord]:
     """Typed records for every row, or :class:`ImportRejected` listing every bad cell.
 
     Pure, so the CLI, the demo and tests can check rows without a database. Every
     row is checked even after the first failure: a person fixes the whole file at once.
+    ``labels`` are the file's header names for columns it calls otherwise (``Giá bán``),
+    so every error names the column as the person sees it.
     """
     records: list[ProductRecord] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
+    sku_column = f"{labels['sku']} = sku" if "sku" in labels else "sku"
     for number, raw in rows:
-        record, row_errors = _check_row(number, raw)
+        record, row_errors = _check_row(number, raw, labels)
         errors.extend(row_errors)
         sku = unicodedata.normalize("NFC", raw.get("sku", "")).strip()
         if sku and sku in first_seen:
-            reason = f"duplicate SKU, first used on row {first_seen[sku]}"
-            errors.append(RowError(number, "sku", sku, reason))
+            reason = _("duplicate SKU, first used on row {row}").format(row=first_seen[sku])
+            errors.append(RowError(number, sku_column, sku, reason))
         elif sku:
             first_seen[sku] = number
         if record is not None:
@@ -185,6 +246,20 @@ class StockChange:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One attribute an import changes, old -> new, as ``terraform plan`` shows it."""
+
+    column: str
+    before: object
+    after: object
+    note: str = ""
+    """Why, where the new value is not simply the file's (stock: ``file changed 12 -> 62``)."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"field": self.column, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What an import did (or, in a dry run, would do), product by product."""
 
@@ -202,6 +277,16 @@ class ImportReport:
     """Every existing product whose master stock the import moves (an added product
     starts at its file figure and is counted in ``added_skus`` instead)."""
     stocktake: bool = False
+    changes: Mapping[str, tuple[FieldChange, ...]] = field(default_factory=dict)
+    """For each updated SKU, every field it changes, old -> new (stock as the master)."""
+    entity_changes: Mapping[str, tuple[FieldChange, ...]] = field(default_factory=dict)
+    """For each updated entity code, every field it changes."""
+    sheet: str | None = None
+    """The workbook sheet that was read (XLSX only)."""
+    header_row: int | None = 1
+    """The row of the header (a title block may sit above it); None for JSON."""
+    warnings: tuple[str, ...] = ()
+    """What was read but not imported (unknown columns), and how the file was read."""
 
     @property
     def added(self) -> int:
@@ -233,8 +318,48 @@ class _StockPlan:
     absolute: frozenset[str]
 
 
+def read_catalog(
+    path: Path,
+    *,
+    columns: Mapping[str, str] = _NO_MAPPING,
+    sheet: str | None = None,
+    strict: bool = False,
+) -> tuple[CatalogTable, list[ProductRecord], tuple[str, ...]]:
+    """Read and validate a catalog file: its table, its records and the warnings to show.
+
+    Unknown columns are never imported; they are a warning naming each with the nearest
+    known name (``weigth_g``: did you mean weight_g?), or with ``strict`` an error, so a
+    typo in a header can never pass as "1 updated".
+    """
+    table = read_table(path, columns=columns, sheet=sheet)
+    header = table.header
+    warnings = list(table.notes)
+    if header.unknown:
+        near = (nearest_match(name) for name in header.unknown)
+        absent = sorted({m[1] for m in near if m and m[1] not in header.present})
+        message = _("{source}: unknown column(s), not imported: {columns}").format(
+            source=path, columns=describe_unknown(header.unknown)
+        )
+        if absent:
+            message += _(
+                "; not in the file, so left as they are on existing products: {absent}"
+            ).format(absent=", ".join(absent))
+        if strict:
+            raise CatalogError(message + _(" (--strict: nothing was imported)"))
+        warnings.append(message)
+    records = validate_rows(table.rows, str(path), header.labels())
+    return table, records, tuple(warnings)
+
+
 def import_catalog(
-    engine: Engine, path: Path, *, dry_run: bool = False, stocktake: bool = False
+    engine: Engine,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    stocktake: bool = False,
+    columns: Mapping[str, str] = _NO_MAPPING,
+    sheet: str | None = None,
+    strict: bool = False,
 ) -> ImportReport:
     """Upsert every product of ``path`` into the master catalog, all or nothing.
 
@@ -243,7 +368,9 @@ def import_catalog(
     matched by SKU and entities by code, in one transaction. An import never deletes
     or discontinues products that are absent from the file: a cooperative may well
     import one spreadsheet per product line, and taking a product off sale is an
-    explicit ``status = discontinued``, never an accident of a shorter file.
+    explicit ``status = discontinued``, never an accident of a shorter file. In the
+    same spirit a column absent from the file leaves that field of existing products
+    as it is; only a present, empty cell clears it.
 
     The stock column is a count as of the file, while platforms keep selling, so the
     master stock only moves by what the file changed (see :func:`_stock_change`):
@@ -261,8 +388,12 @@ def import_catalog(
     Every move goes through :func:`ocopsync.ledger.apply_moves`, relative to whatever
     the master holds when the transaction writes, so a sync booking sales at the same
     time keeps them. A move that would take the master below 0 rejects the file.
+
+    ``columns`` maps the file's header names to catalog columns (``[catalog.columns]``),
+    ``sheet`` names the workbook sheet, ``strict`` refuses unknown columns.
     """
-    records = validate_rows(read_rows(path), str(path))
+    table, records, warnings = read_catalog(path, columns=columns, sheet=sheet, strict=strict)
+    context = _Context(str(path), dry_run, stocktake, table, warnings)
     producers = _producers(records)
     with Session(engine) as session:
         # Core statements, not ORM objects: one SELECT per table and executemany
@@ -270,9 +401,7 @@ def import_catalog(
         conn = session.connection()
         products = {r.sku: r._asdict() for r in conn.execute(core_select(*_PRODUCT_COLUMNS))}
         entities = {e.code: e._asdict() for e in conn.execute(core_select(_ENTITIES))}
-        report, plan = _compare(
-            str(path), dry_run, records, products, producers, entities, stocktake=stocktake
-        )
+        report, plan = _compare(context, records, products, producers, entities)
         if dry_run:
             return report
         blank = dict.fromkeys(_ENTITY_FIELDS, "")
@@ -286,9 +415,7 @@ def import_catalog(
             if any(fresh[sku] != products[sku]["stock"] for sku in plan.absolute):
                 for sku, stock in fresh.items():
                     products[sku] = {**products[sku], "stock": stock}
-                report, _ = _compare(
-                    str(path), dry_run, records, products, producers, entities, stocktake=stocktake
-                )
+                report, _plan = _compare(context, records, products, producers, entities)
         reference = path.name
         by_sku = {r.sku: r for r in records}
         opening = "stocktake" if stocktake else "import"
@@ -301,13 +428,29 @@ def import_catalog(
     return report
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every comparison of one import shares: the file and how it is imported."""
+
+    source: str
+    dry_run: bool
+    stocktake: bool
+    table: CatalogTable
+    warnings: tuple[str, ...]
+
+    def column(self, column: str) -> str:
+        label = self.table.header.labels().get(column)
+        return f"{label} = {column}" if label else column
+
+
 def _write_products(
     conn: Connection, records: list[ProductRecord], report: ImportReport, plan: _StockPlan
 ) -> None:
     """Insert added products at stock 0 and update changed ones, never writing ``stock``.
 
     Stock is then set by ledger moves only, so the ledger's balance of a SKU is its
-    master stock from the first import on.
+    master stock from the first import on. An update writes only the columns the file
+    has: one it lacks keeps what the database holds.
     """
     now = utcnow()
     by_sku = {r.sku: r for r in records}
@@ -326,21 +469,20 @@ def _write_products(
             ],
         )
     full = [s for s in report.updated_skus if set(report.changed_columns[s]) - {"stock"}]
-    rows = [
-        {
-            **{n: v for n, v in _product_values(by_sku[sku]).items() if n != "stock"},
-            "imported_stock": plan.imported_stock[sku],
-            "updated_at": now,
-            "_key": sku,
+    batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for sku in full:
+        record = by_sku[sku]
+        values = {
+            n: v for n, v in _product_values(record).items() if n != "stock" and n in record.present
         }
-        for sku in full
-    ]
+        row = {**values, "imported_stock": plan.imported_stock[sku], "updated_at": now}
+        batches.setdefault(tuple(row), []).append({**row, "_key": sku})
     written = set(full)
     bookkeeping = [
         {"imported_stock": plan.imported_stock[sku], "_key": sku}
         for sku in sorted(plan.touch - written)
     ]
-    for batch in (rows, bookkeeping):
+    for batch in (*batches.values(), bookkeeping):
         if batch:
             names = [n for n in batch[0] if n != "_key"]
             statement = update(_PRODUCTS).where(_PRODUCTS.c.sku == bindparam("_key"))
@@ -366,14 +508,11 @@ def _write(
 
 
 def _compare(
-    source: str,
-    dry_run: bool,
+    context: _Context,
     records: list[ProductRecord],
     products: Mapping[str, Mapping[str, Any]],
     producers: Mapping[str, Mapping[str, str]],
     entities: Mapping[str, Mapping[str, Any]],
-    *,
-    stocktake: bool = False,
 ) -> tuple[ImportReport, _StockPlan]:
     """The report of what importing ``records`` changes; pure, so a dry run is exact.
 
@@ -384,6 +523,7 @@ def _compare(
     added: list[str] = []
     unchanged: list[str] = []
     changed: dict[str, tuple[str, ...]] = {}
+    changes: dict[str, tuple[FieldChange, ...]] = {}
     moves: list[StockChange] = []
     imported: dict[str, int | None] = {}
     touch: set[str] = set()
@@ -394,50 +534,83 @@ def _compare(
         if stored is None:
             added.append(record.sku)
             continue
-        move, figure, is_absolute = _stock_change(record, stored, stocktake=stocktake)
+        move, figure, is_absolute = _stock_change(record, stored, stocktake=context.stocktake)
         imported[record.sku] = figure
         if is_absolute:
             absolute.add(record.sku)
         if is_absolute or figure != stored["imported_stock"]:
             touch.add(record.sku)
         if move is not None and move.after < 0:
-            reason = (
-                f"moves the master stock by {move.delta} ({move.why}) from {move.before} "
-                f"to {move.after}, below 0; if the file is a physical count, import it "
-                "with --stocktake"
-            )
-            errors.append(RowError(record.row, "stock", str(record.stock), reason))
-        wanted = _product_values(record)
-        columns = tuple(
-            n
-            for n in PRODUCT_FIELDS
-            if (move is not None if n == "stock" else stored[n] != wanted[n])
-        )
+            reason = _(
+                "moves the master stock by {delta} ({why}) from {before} to {after}, below 0; "
+                "if the file is a physical count, import it with --stocktake"
+            ).format(delta=move.delta, why=move.why, before=move.before, after=move.after)
+            errors.append(RowError(record.row, context.column("stock"), str(record.stock), reason))
+        fields = _field_changes(record, stored, move)
         if move is not None:
             moves.append(move)
-        if columns:
-            changed[record.sku] = columns
+        if fields:
+            changed[record.sku] = tuple(f.column for f in fields)
+            changes[record.sku] = fields
         else:
             unchanged.append(record.sku)
     if errors:
-        raise ImportRejected(source, errors)
+        raise ImportRejected(context.source, errors)
+    entity_changes = {
+        code: tuple(
+            FieldChange(_ENTITY_COLUMNS[k], entities[code][k], v)
+            for k, v in values.items()
+            if entities[code][k] != v
+        )
+        for code, values in producers.items()
+        if code in entities
+    }
+    header = context.table.header
     report = ImportReport(
-        source=source,
-        dry_run=dry_run,
+        source=context.source,
+        dry_run=context.dry_run,
         added_skus=tuple(added),
         updated_skus=tuple(changed),
         unchanged_skus=tuple(unchanged),
         changed_columns=changed,
         entities_added=tuple(c for c in producers if c not in entities),
-        entities_updated=tuple(
-            c
-            for c, values in producers.items()
-            if c in entities and any(entities[c][k] != v for k, v in values.items())
-        ),
+        entities_updated=tuple(c for c, fields in entity_changes.items() if fields),
         stock_moves=tuple(moves),
-        stocktake=stocktake,
+        stocktake=context.stocktake,
+        changes=changes,
+        entity_changes={c: fields for c, fields in entity_changes.items() if fields},
+        sheet=context.table.sheet,
+        header_row=header.row or None,
+        warnings=context.warnings,
     )
     return report, _StockPlan(imported, frozenset(touch), frozenset(absolute))
+
+
+def _field_changes(
+    record: ProductRecord, stored: Mapping[str, Any], move: StockChange | None
+) -> tuple[FieldChange, ...]:
+    """Every product field ``record`` changes, in column order; stock as the master moves.
+
+    A field the file has no column for is not compared: it stays as it is.
+    """
+    wanted = _product_values(record)
+    found: list[FieldChange] = []
+    for name in PRODUCT_FIELDS:
+        if name == "stock":
+            if move is not None:
+                found.append(FieldChange("stock", move.before, move.after, move.why))
+        elif name in record.present and stored[name] != wanted[name]:
+            found.append(FieldChange(name, _shown(stored[name]), _shown(wanted[name])))
+    return tuple(found)
+
+
+def _shown(value: object) -> object:
+    """A stored value as a report shows it and JSON carries it."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "|".join(map(str, value))
+    return value
 
 
 def _stock_change(
@@ -455,19 +628,22 @@ def _stock_change(
     keep: int | None = figure
     kind, is_absolute = "import", False
     if stocktake:
-        delta, why, kind, is_absolute = figure - master, "stocktake", "stocktake", True
+        delta, why, kind, is_absolute = figure - master, _("stocktake"), "stocktake", True
     elif record.stock_at_export is not None:
         # The export's own figure, not imported_stock: the difference is the edit, and
         # the spreadsheet the cooperative keeps is still the last file's figure.
         delta, keep = figure - record.stock_at_export, last
-        why = f"export edited {record.stock_at_export} -> {figure}"
+        why = _("export edited {before} -> {after}").format(
+            before=record.stock_at_export, after=figure
+        )
     elif last is None:
         # Imported by a release before stock tracking: nothing says what the file's
         # figure was counted against, so it is taken as a count, once.
         delta, is_absolute = figure - master, True
-        why = f"first tracked import: file figure {figure} taken"
+        why = _("first tracked import: file figure {figure} taken").format(figure=figure)
     else:
-        delta, why = figure - last, f"file changed {last} -> {figure}"
+        delta = figure - last
+        why = _("file changed {before} -> {after}").format(before=last, after=figure)
     move = StockChange(record.sku, master, master + delta, delta, why, kind) if delta else None
     return move, keep, is_absolute
 
@@ -517,13 +693,15 @@ def ineligibility_reason(product: Certifiable, *, min_stars: int, today: date) -
     still eligible today.
     """
     if product.status != "active":
-        return "discontinued"
+        return _("discontinued")
     if product.expires_on < today:
-        return f"certificate expired on {product.expires_on.isoformat()}"
+        return _("certificate expired on {date}").format(date=product.expires_on.isoformat())
     if product.stars < min_stars:
-        return f"{product.stars} stars, connection needs {min_stars}"
+        return _("{stars} stars, connection needs {min_stars}").format(
+            stars=product.stars, min_stars=min_stars
+        )
     if product.group == "tourism":
-        return "tourism services are not shippable goods"
+        return _("tourism services are not shippable goods")
     return None
 
 
@@ -532,17 +710,6 @@ def is_eligible(product: Certifiable, *, min_stars: int, today: date) -> bool:
 
 
 # --- queries ------------------------------------------------------------------------
-
-
-def fold(text: str) -> str:
-    """``text`` without accents or case, for matching what a person types.
-
-    Only for comparing: stored text always keeps its diacritics. "đ" is a letter of
-    its own, not d plus a mark, so NFD leaves it alone and it is mapped by hand.
-    """
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return bare.replace("đ", "d").replace("Đ", "D").casefold()
 
 
 def list_products(
@@ -576,7 +743,7 @@ def list_products(
 def get_product(session: Session, sku: str) -> Product:
     product = session.get(Product, unicodedata.normalize("NFC", sku).strip())
     if product is None:
-        raise CatalogError(f"no product with SKU {sku!r}")
+        raise CatalogError(_("no product with SKU {sku!r}").format(sku=sku))
     return product
 
 
@@ -617,7 +784,7 @@ def adjust_master_stock(session: Session, changes: Mapping[str, int]) -> None:
     the journal entry that explains it commit together.
     """
     if any(stock < 0 for stock in changes.values()):
-        raise ValueError("master stock cannot be negative")
+        raise ValueError(_("master stock cannot be negative"))
     skus = list(changes)
     found: dict[str, Product] = {}
     for start in range(0, len(skus), 500):  # stay under SQLite's bound-parameter limit
@@ -627,7 +794,9 @@ def adjust_master_stock(session: Session, changes: Mapping[str, int]) -> None:
         )
     missing = [s for s in skus if s not in found]
     if missing:
-        raise CatalogError(f"no product with SKU {', '.join(map(repr, missing))}")
+        raise CatalogError(
+            _("no product with SKU {skus}").format(skus=", ".join(map(repr, missing)))
+        )
     now = utcnow()
     for sku, stock in changes.items():
         product = found[sku]

