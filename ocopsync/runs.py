@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from ocopsync.errors import CatalogError
+from ocopsync.i18n import _
 from ocopsync.models import Operation, SyncRun, as_utc
+from ocopsync.records import OpStatus
 from ocopsync.store import close_dead_runs
 
 
@@ -31,6 +34,48 @@ def run_row(run: SyncRun) -> dict[str, Any]:
     }
 
 
+def connection_outcomes(summary: Mapping[str, Any], run_status: str) -> list[dict[str, Any]]:
+    """Each connection's outcome in a run, from its summary.
+
+    A finished run records one entry per connection with its status and error (a wrong
+    signature fails the connection before any operation is journaled, so the journal
+    alone would show nothing). A run that died, or stopped on an unexpected error,
+    recorded only the names, or nothing: each named connection then shares the run's
+    status, with the run's error if it has one.
+    """
+    entries = summary.get("connections")
+    if not isinstance(entries, list):
+        return []
+    error = str(summary.get("error", ""))
+    outcomes: list[dict[str, Any]] = []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            outcomes.append(
+                {
+                    "connection": str(entry.get("connection", "")),
+                    "platform": str(entry.get("platform", "")),
+                    "status": str(entry.get("status", "")),
+                    "applied": int(entry.get("applied", 0) or 0),
+                    "failed": int(entry.get("failed", 0) or 0),
+                    "skipped": int(entry.get("skipped", 0) or 0),
+                    "error": str(entry.get("error", "") or ""),
+                }
+            )
+        else:
+            outcomes.append(
+                {
+                    "connection": str(entry),
+                    "platform": "",
+                    "status": run_status,
+                    "applied": 0,
+                    "failed": 0,
+                    "skipped": 0,
+                    "error": error,
+                }
+            )
+    return outcomes
+
+
 def list_runs(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
     close_dead_runs(engine)  # never show a run "running" whose process is gone
     with Session(engine) as session:
@@ -38,19 +83,25 @@ def list_runs(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
         return [run_row(r) for r in runs]
 
 
-def show_run(engine: Engine, run_id: int, *, status: str | None = None) -> dict[str, Any]:
+def show_run(
+    engine: Engine, run_id: int, *, status: OpStatus | str | None = None
+) -> dict[str, Any]:
     close_dead_runs(engine)
     with Session(engine) as session:
         run = session.get(SyncRun, run_id)
         if run is None:
-            raise CatalogError(f"no run {run_id} (see `ocopsync runs list`)")
+            raise CatalogError(
+                _("no run {run_id} (see `ocopsync runs list`)").format(run_id=run_id)
+            )
         query = select(Operation).where(Operation.run_id == run_id)
         if status:
-            query = query.where(Operation.status == status)
+            query = query.where(Operation.status == str(status))
         ops = session.exec(query.order_by(col(Operation.id))).all()
+        summary = dict(run.summary or {})
         return {
             **run_row(run),
-            "summary": run.summary,
+            "summary": summary,
+            "connections": connection_outcomes(summary, run.status),
             "operations": [
                 {
                     "connection": o.connection,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,12 +91,24 @@ api_key = "k"
     assert all(datetime.fromisoformat(r).weekday() == 0 for r in doc["next_runs"])
 
     class Stub:
-        def start(self) -> None:  # the real one blocks until stopped
-            pass
+        """Runs the job once when asked to run now; the real one runs on its cron."""
 
-    monkeypatch.setattr(scheduler, "build_scheduler", lambda s, job: Stub())
+        def __init__(self, job, run_now: bool) -> None:
+            self.job, self.run_now = job, run_now
+
+    def serve(stub: Stub, on_stop) -> int:  # the real one waits for SIGTERM
+        if stub.run_now:
+            stub.job()
+        on_stop(signal.SIGTERM)
+        return signal.SIGTERM
+
+    monkeypatch.setattr(
+        scheduler, "build_scheduler", lambda s, job, run_now=False: Stub(job, run_now)
+    )
+    monkeypatch.setattr(scheduler, "serve_until_stopped", serve)
     served = runner.invoke(app, ["schedule", "serve", "--run-now"])
     assert served.exit_code == 0, served.output
+    assert "SIGTERM: stopping" in served.stderr and "stopped" in served.stderr
     # Nothing listens on port 9: the scheduled run is recorded as failed, the service lives on.
     assert "scheduled sync run 1: failed" in served.stderr
     runs = json.loads(runner.invoke(app, ["runs", "list", "--format", "json"]).stdout)

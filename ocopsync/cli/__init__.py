@@ -10,7 +10,7 @@ traceback.
 from __future__ import annotations
 
 # isort: off
-from ocopsync.cli import setup, sync, coverage, certificates, report  # noqa: F401  (in this order)
+from ocopsync.cli import setup, sync, coverage, status, certificates, report  # noqa: F401  (in this order)
 
 # isort: on
 from ocopsync.cli.catalog import catalog_app

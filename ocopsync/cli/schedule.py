@@ -1,24 +1,44 @@
-"""``ocopsync schedule list|serve``: the nightly reconciliation as a service."""
+"""``ocopsync schedule list|serve``: the nightly reconciliation as a service.
+
+``serve`` logs one line per run: plain text on stderr, or with ``--log-format json``
+one JSON object per line on stdout (and nothing else there), so a log shipper can read
+stdout while people read stderr. SIGTERM (or Ctrl-C) stops it cleanly: no new run
+starts, the run in flight finishes, and it exits 0.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
 from ocopsync import render
-from ocopsync.cli.common import Format, FormatOpt, execute_sync, guarded, settings
+from ocopsync.cli.common import Format, FormatOpt, execute_sync, guarded, settings, state
 from ocopsync.errors import OcopsyncError
+from ocopsync.i18n import _
 
 schedule_app = typer.Typer(
-    help="The nightly reconciliation as a long-running service.", no_args_is_help=True
+    help=_("The nightly reconciliation as a long-running service."), no_args_is_help=True
 )
+
+
+class LogFormat(StrEnum):
+    plain = "plain"
+    json = "json"
 
 
 @schedule_app.command("list")
 @guarded
 def schedule_list(
-    count: Annotated[int, typer.Option(min=1, max=50, help="How many upcoming runs.")] = 5,
+    count: Annotated[int, typer.Option(min=1, max=50, help=_("How many upcoming runs."))] = 5,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """When the nightly sync will run next ([schedule] cron and timezone)."""
@@ -32,23 +52,83 @@ def schedule_list(
         )
         return
     render.table(
-        f"Nightly sync: {s.schedule_cron} ({s.schedule_timezone})",
-        ["next run"],
+        _("Nightly sync: {cron} ({zone})").format(cron=s.schedule_cron, zone=s.schedule_timezone),
+        [_("next run")],
         [(r,) for r in runs],
     )
 
 
-@schedule_app.command("serve")
-@guarded
-def schedule_serve(
-    run_now: Annotated[bool, typer.Option(help="Also run once right away.")] = False,
-) -> None:
-    """Run the nightly sync on the configured cron until stopped (Ctrl-C or SIGTERM)."""
-    from ocopsync.scheduler import build_scheduler, next_runs
+def run_record(result: Any, at: datetime) -> dict[str, Any]:
+    """The log record of one finished run (the ``--log-format json`` line)."""
+    return {
+        "at": at.astimezone(UTC).isoformat(timespec="seconds"),
+        "run_id": result.run_id,
+        "status": str(result.status),
+        "applied": result.applied,
+        "failed": result.failed,
+        "skipped": result.skipped,
+        "connections_failed": [
+            {"connection": c["connection"], "error": c.get("error", "")}
+            for c in result.connections
+            if c.get("status") == "failed"
+        ],
+    }
 
-    s = settings()
+
+def error_record(message: str, at: datetime) -> dict[str, Any]:
+    """The log record of a night whose sync could not run at all (bad config, database)."""
+    return {
+        "at": at.astimezone(UTC).isoformat(timespec="seconds"),
+        "run_id": None,
+        "status": "error",
+        "applied": 0,
+        "failed": 0,
+        "skipped": 0,
+        "connections_failed": [],
+        "error": message,
+    }
+
+
+def plain_line(record: dict[str, Any]) -> str:
+    """One line a person reads in a log file or the journal."""
+    if record["status"] == "error":
+        return _("{at} scheduled sync could not run: {error}").format(**record)
+    line = _(
+        "{at} scheduled sync run {run_id}: {status}, {applied} applied, "
+        "{failed} failed, {skipped} skipped"
+    ).format(**record)
+    failed = "; ".join(
+        _("{connection} ({error})").format(**c) if c["error"] else c["connection"]
+        for c in record["connections_failed"]
+    )
+    if failed:
+        line += _("; connections failed: {failed}").format(failed=failed)
+    return line
+
+
+class RunLog:
+    """Writes each run's record in the chosen format; one line each, flushed at once."""
+
+    def __init__(self, fmt: LogFormat) -> None:
+        self.fmt = fmt
+
+    def record(self, record: dict[str, Any]) -> None:
+        if self.fmt is LogFormat.json:
+            sys.stdout.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            render.stderr.print(plain_line(record), markup=False, highlight=False)
+
+    def notice(self, message: str) -> None:
+        """Starting and stopping: for people, on stderr in either format."""
+        render.stderr.print(message, markup=False, highlight=False)
+
+
+def nightly_job(log: RunLog, busy: threading.Event) -> Callable[[], None]:
+    """The scheduled job: one sync, one log line; a bad night never stops the service."""
 
     def nightly() -> None:
+        busy.set()
         try:
             result = execute_sync(
                 platform=None,
@@ -58,27 +138,63 @@ def schedule_serve(
                 trigger="schedule",
                 quiet=True,
             )
-        except OcopsyncError as exc:  # a bad night must not stop the service
-            render.stderr.print(f"scheduled sync could not run: {exc}", highlight=False)
+        except OcopsyncError as exc:
+            log.record(error_record(str(exc), datetime.now(UTC)))
             return
-        render.stderr.print(
-            f"scheduled sync run {result.run_id}: {result.status}, "
-            f"{result.applied} applied, {result.failed} failed, "
-            f"{result.skipped} skipped",
-            highlight=False,
+        except Exception as exc:  # a bug must not end the service either; say so
+            if state.debug:
+                traceback.print_exc()
+            log.record(error_record(f"{type(exc).__name__}: {exc}", datetime.now(UTC)))
+            return
+        finally:
+            busy.clear()
+        log.record(run_record(result, datetime.now(UTC)))
+
+    return nightly
+
+
+@schedule_app.command("serve")
+@guarded
+def schedule_serve(
+    run_now: Annotated[bool, typer.Option(help=_("Also run once right away."))] = False,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            "--log-format",
+            help=_("plain: one line per run on stderr; json: one JSON object per run on stdout."),
+        ),
+    ] = LogFormat.plain,
+) -> None:
+    """Run the nightly sync on the configured cron until stopped (SIGTERM or Ctrl-C).
+
+    On SIGTERM no new run starts and the run in flight is finished (its journal
+    complete, its locks released) before it exits 0; a second signal stops at once.
+    """
+    from ocopsync.scheduler import build_scheduler, next_runs, serve_until_stopped
+
+    s = settings()
+    log = RunLog(log_format)
+    busy = threading.Event()
+    scheduler = build_scheduler(s, nightly_job(log, busy), run_now=run_now)
+    log.notice(
+        _("nightly sync on {cron} ({zone}); next run {next}").format(
+            cron=s.schedule_cron,
+            zone=s.schedule_timezone,
+            next=next_runs(s, 1)[0].isoformat(),
         )
-
-    scheduler = build_scheduler(s, nightly)
-    render.stdout.print(
-        f"nightly sync on {s.schedule_cron} ({s.schedule_timezone}); "
-        f"next run {next_runs(s, 1)[0].isoformat()}"
     )
-    if run_now:
-        nightly()
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
 
+    def stopping(signum: int) -> None:
+        name = signal.Signals(signum).name
+        if busy.is_set():
+            log.notice(
+                _(
+                    "{signal}: no new run will start; waiting for the run in flight to "
+                    "finish (send it again to stop at once)"
+                ).format(signal=name)
+            )
+        else:
+            log.notice(_("{signal}: stopping").format(signal=name))
 
-# -- sandbox ------------------------------------------------------------------------------
+    serve_until_stopped(scheduler, stopping)
+    log.notice(_("stopped"))
