@@ -18,7 +18,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -96,12 +96,33 @@ def server_config(
     return uvicorn.Config(app, host=host, port=port, **settings)
 
 
-def serve_foreground(app: Any, host: str, port: int, **options: Any) -> bool:
-    """Serve ``app`` until interrupted (Ctrl-C); False when the server could not start.
+class _Server(uvicorn.Server):
+    """uvicorn's server with a hook run once it has shut down, still inside ``serve``.
 
-    What ``uvicorn.run`` does for one worker, on :func:`server_config`.
+    uvicorn re-raises a captured SIGTERM or SIGINT after ``serve`` returns, so code after
+    ``run()`` may never run; work that must happen on the way out (writing the sandbox's
+    state file) goes here.
     """
-    server = uvicorn.Server(server_config(app, host, port, **options))
+
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets)
+        if self.on_stop is not None:
+            self.on_stop()
+
+
+def serve_foreground(
+    app: Any, host: str, port: int, *, on_stop: Callable[[], None] | None = None, **options: Any
+) -> bool:
+    """Serve ``app`` until interrupted (Ctrl-C, SIGTERM); False when it could not start.
+
+    What ``uvicorn.run`` does for one worker, on :func:`server_config`; ``on_stop`` runs
+    once the server has stopped serving, before uvicorn re-raises the signal.
+    """
+    server = _Server(server_config(app, host, port, **options), on_stop)
     server.run()
     return server.started
 

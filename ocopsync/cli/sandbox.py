@@ -83,7 +83,9 @@ def sandbox_serve(
     # socket here too instead of answering 500.
     started = False
     try:
-        started = serve_foreground(keeper or sandbox.app, host, port)
+        started = serve_foreground(
+            keeper or sandbox.app, host, port, on_stop=keeper.save if keeper else None
+        )
     finally:
         if keeper is not None and started:
             keeper.save()  # what changed since the last write, once the server has stopped
