@@ -80,6 +80,10 @@ class ProductRecord:
     description: str = ""
     image_urls: tuple[str, ...] = ()
     status: str = "active"
+    stock_zero_at: int | None = None
+    stock_last_units_to: str = ""
+    stock_max: int | None = None
+    stock_share_pct: int | None = None
     stock_at_export: int | None = None
     """The row's ``stock_at_export`` cell (files ``catalog export`` wrote); not a product
     field, only the figure the row's stock is compared with to find what was edited."""
@@ -167,6 +171,10 @@ def _check_row(
         "description": c.text("description"),
         "image_urls": urls,
         "status": _choice(c, "status", STATUSES, default="active"),
+        "stock_zero_at": c.whole("stock_zero_at", minimum=0, maximum=MAX_STOCK, unit=_("units")),
+        "stock_last_units_to": c.text("stock_last_units_to"),
+        "stock_max": c.whole("stock_max", minimum=0, maximum=MAX_STOCK, unit=_("units")),
+        "stock_share_pct": c.whole("stock_share_pct", minimum=1, maximum=100, unit="%"),
         "stock_at_export": c.whole(STOCK_AT_EXPORT, minimum=0, maximum=MAX_STOCK, unit=_("units")),
     }
     if c.errors:

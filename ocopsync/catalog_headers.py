@@ -43,8 +43,13 @@ COLUMNS: tuple[str, ...] = (
     "description",
     "image_urls",
     "status",
+    "stock_zero_at",
+    "stock_last_units_to",
+    "stock_max",
+    "stock_share_pct",
 )
-"""Canonical column order of a catalog file (the sample catalog, `catalog list`)."""
+"""Canonical column order of a catalog file (the sample catalog, `catalog list`). The last
+four are a product's own oversell rules, over its connections' (all optional)."""
 
 STOCK_AT_EXPORT = "stock_at_export"
 """The master stock when an export was written. Optional on import, in every format, and
@@ -123,6 +128,10 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "description": ("Mô tả", "Mô tả sản phẩm", "Description"),
     "image_urls": ("Ảnh", "Hình ảnh", "Ảnh sản phẩm", "Link ảnh", "Images", "Image URLs"),
     "status": ("Trạng thái", "Tình trạng", "Trạng thái bán", "Status"),
+    "stock_zero_at": ("Ngừng bán khi còn",),
+    "stock_last_units_to": ("Kênh bán những đơn vị cuối",),
+    "stock_max": ("Tối đa mỗi sàn",),
+    "stock_share_pct": ("Tỷ lệ mỗi sàn (%)",),
     STOCK_AT_EXPORT: (),
 }
 """Built-in header names per column, as the README documents them; matched by :func:`key`,

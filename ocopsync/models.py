@@ -63,6 +63,11 @@ class Product(SQLModel, table=True):
     description: str = ""
     image_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = "active"
+    stock_zero_at: int | None = None
+    """This product's own oversell rules (catalog columns), over its connections'."""
+    stock_last_units_to: str = ""
+    stock_max: int | None = None
+    stock_share_pct: int | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -36,6 +36,7 @@ from ocopsync.observe_store import (
     started_writes,
     state_of,
 )
+from ocopsync.oversell import StockRules
 from ocopsync.reconcile import Action, CatalogItem, ConnectionPlan, KnownListing, plan_connection
 from ocopsync.records import OpStatus, SalesSource
 from ocopsync.stock import (
@@ -180,6 +181,7 @@ def plan_all(
             CatalogItem(
                 drafts[p.sku],
                 catalog.ineligibility_reason(p, min_stars=min_stars, today=today),
+                product_rules(p),
             )
             for p in products
             if o.settings.covers(p.entity_code)
@@ -200,6 +202,23 @@ def plan_all(
         o.plan = with_blocked_creates(o.plan, o.connector, drafts)
         o.blocked = {op.sku: list(op.blocked) for op in o.plan.operations if op.blocked}
     return Planned(settlements, master, offered, observation)
+
+
+def product_rules(product: Product) -> StockRules | None:
+    """A product's own oversell rules from its catalog columns (None: it has none)."""
+    if (
+        product.stock_zero_at is None
+        and product.stock_max is None
+        and product.stock_share_pct is None
+        and not product.stock_last_units_to
+    ):
+        return None
+    return StockRules(
+        stock_zero_at=product.stock_zero_at,
+        stock_last_units_to=product.stock_last_units_to or None,
+        stock_max=product.stock_max,
+        stock_share_pct=product.stock_share_pct,
+    )
 
 
 def with_blocked_creates(

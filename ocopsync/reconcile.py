@@ -40,6 +40,8 @@ class CatalogItem:
     """Name, price and the rest at master values (price before the channel's policy)."""
     ineligible_reason: str | None = None
     """None when the product should be live on this connection."""
+    stock_rules: StockRules | None = None
+    """The product's own oversell rules (catalog columns), over the connection's."""
 
     @property
     def sku(self) -> str:
@@ -205,7 +207,7 @@ def plan_connection(
             continue
         price = policy.price(item.draft.price)
         master = master_stock.get(sku, item.draft.stock)
-        stock, rule = listed_stock(master, rules, connection)
+        stock, rule = listed_stock(master, rules.overridden_by(item.stock_rules), connection)
         if sku in caps and caps[sku] < stock:
             stock, rule = caps[sku], f"capped at {caps[sku]}: a drop no order explains"
         if listing is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,26 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+# Existing tests assert English messages whatever the machine's locale; set before any
+# test module imports ocopsync.cli, which chooses the --help language at import time.
+os.environ["OCOPSYNC_LANG"] = "en"
+
 from ocopsync.catalog_files import COLUMNS
+from ocopsync.i18n import set_language
 from ocopsync.models import make_engine
 from ocopsync.sandbox import Sandbox, build_sandbox
 from ocopsync.serve import serve_in_thread
 
 CATALOG_COLUMNS = list(COLUMNS)
+
+
+@pytest.fixture(autouse=True)
+def english_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """English messages in every test unless it sets ``OCOPSYNC_LANG`` or ``--lang``
+    itself: the language is process-wide, and a test that chose Vietnamese must not
+    leave it behind."""
+    monkeypatch.setenv("OCOPSYNC_LANG", "en")
+    set_language("en")
 
 
 def product(sku: str, **overrides: Any) -> dict[str, str]:
@@ -39,6 +54,10 @@ def product(sku: str, **overrides: Any) -> dict[str, str]:
         "description": "Trà hoa vàng",
         "image_urls": "",
         "status": "active",
+        "stock_zero_at": "",
+        "stock_last_units_to": "",
+        "stock_max": "",
+        "stock_share_pct": "",
     }
     row.update({k: str(v) for k, v in overrides.items()})
     return row

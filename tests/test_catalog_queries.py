@@ -53,6 +53,7 @@ def write_catalog(path: Path) -> Path:
                 "01/03/2024", "2027-03-01", price, "1.200", "500", "",
                 "Mô tả: \"đặc sản\", có dấu phẩy, và\nxuống dòng.",
                 "https://img.example/a.jpg\nhttps://img.example/b.jpg", "active",
+                "", "", "", "",
             ])  # fmt: skip
     return path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocopsync.oversell import StockRules, listed_stock
+from tests.test_cli_e2e import setup  # noqa: F401  (the served portal sandbox fixture)
 
 R = StockRules
 
@@ -125,3 +126,25 @@ def test_the_plan_says_which_rule_set_each_stock(tmp_path) -> None:
         [op] = plan.operations
         assert op.desired["stock"] == expected
         assert "qn-portal" in op.desired["stock_rule"]
+
+
+def test_a_products_catalog_columns_override_its_connection(setup, tmp_path) -> None:  # noqa: F811
+    """stock_max and stock_zero_at in the cooperative's file beat the connection's policy."""
+    from tests.conftest import product, write_catalog
+    from tests.test_cli_e2e import cli
+
+    rows = [
+        product("QN-001", stock="40", stock_max="5"),
+        product("QN-002", stock="2", stock_zero_at="2"),
+        product("QN-003", stock="40"),
+    ]
+    assert cli("catalog", "import", str(write_catalog(tmp_path / "r.csv", rows)))[0] == 0
+    code, doc, _ = cli("plan", "--format", "json")
+    assert code == 0
+    created = {o["sku"]: o["to"] for o in doc["operations"] if o["action"] == "create"}
+    # the e2e connection has stock_buffer = 2 and 10% markup
+    assert created == {
+        "QN-001": "50000 VND x 5",
+        "QN-002": "50000 VND x 0",
+        "QN-003": "50000 VND x 38",
+    }
