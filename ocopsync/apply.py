@@ -9,6 +9,7 @@ connection only; the rest of its operations are journaled as skipped with the re
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +33,9 @@ from ocopsync.errors import (
     FatalConfigError,
     RejectedError,
     TransientError,
+    unexpected_failure,
 )
+from ocopsync.i18n import _
 from ocopsync.models import Listing, utcnow
 from ocopsync.reconcile import Action, ConnectionPlan, PlannedOperation
 from ocopsync.records import OpStatus
@@ -114,8 +117,37 @@ class ConnectionApplier:
         self._written: list[_Job] = []
         """Writes the platform accepted, to read back once the connection is done."""
         self.outcome = ConnectionOutcome(plan.connection, plan.platform)
+        self._jobs: list[_Job] = []
+        self._sent: set[int] = set()
+        """Operations journaled ``started`` or finished: the rest were never sent."""
 
     async def run(self) -> ConnectionOutcome:
+        """Apply the plan; never raises for this connection's sake.
+
+        An exception nobody planned for (a bug here or in a connector) stops this
+        connection only: what was never sent is journaled skipped, what was started
+        stays started for the next observation to resolve, and the others go on.
+        """
+        try:
+            return await self._run()
+        except Exception as exc:
+            logging.getLogger(__name__).debug(
+                "connection %s: apply stopped", self.plan.connection, exc_info=True
+            )
+            self.outcome.stopped = True
+            self.outcome.error = unexpected_failure(_("could not apply the plan"), exc)
+            unsent = [j for j in self._jobs if j.op_id not in self._sent]
+            if unsent:
+                self._finish(
+                    unsent, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
+                )
+            return self.outcome
+
+    def _started(self, jobs: Sequence[_Job], rows: Sequence[Listing] = ()) -> None:
+        journal_started(self.engine, [j.op_id for j in jobs], rows)
+        self._sent.update(j.op_id for j in jobs)
+
+    async def _run(self) -> ConnectionOutcome:
         if self.stale:
             journal_planned(
                 self.engine,
@@ -129,6 +161,7 @@ class ConnectionApplier:
         ops = sorted(self.plan.operations, key=lambda o: ORDER.index(o.action))
         ids = journal_planned(self.engine, self.run_id, (_journal_row(o) for o in ops))
         jobs = [_Job(op, op_id) for op, op_id in zip(ops, ids, strict=True)]
+        self._jobs = jobs
         caps = self.connector.capabilities
         for action in ORDER:
             batch = [j for j in jobs if j.op.action is action]
@@ -212,6 +245,7 @@ class ConnectionApplier:
         rows: Sequence[Listing] = (),
     ) -> None:
         journal_outcomes(self.engine, [(j.op_id, status, error, kind) for j in jobs], rows)
+        self._sent.update(j.op_id for j in jobs)
         count = len(jobs)
         if status is OpStatus.SUCCEEDED:
             self.outcome.applied += count
@@ -271,7 +305,7 @@ class ConnectionApplier:
                 )
                 continue
             if call != self._stock_call:  # a stock write journals itself with its pending
-                journal_started(self.engine, [j.op_id for j in chunk])
+                self._started(chunk)
             try:
                 results = await call(chunk)
             except ConnectorError as exc:
@@ -311,7 +345,7 @@ class ConnectionApplier:
             rows.append(row)
         # Started and pending in one commit: a crash after it leaves the outcome known to
         # be unknown, never a write sent with no trace of it.
-        journal_started(self.engine, [j.op_id for j in chunk], rows)
+        self._started(chunk, rows)
         faultpoints.reach("apply.stock_pending_committed")
         results = await self.connector.update_stocks(
             [StockUpdate(j.op.remote_id, j.op.sku, _wanted(j.op, "stock")) for j in chunk]
@@ -364,14 +398,25 @@ class ConnectionApplier:
                     chunk, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
                 )
                 continue
-            journal_started(self.engine, [j.op_id for j in chunk])
-            results = await asyncio.gather(*(self._create_one(j, semaphore) for j in chunk))
+            self._started(chunk)
+            # Every create runs to its end before one that crashed stops the connection:
+            # what was created is recorded, and no task is left running behind it.
+            results = await asyncio.gather(
+                *(self._create_one(j, semaphore) for j in chunk), return_exceptions=True
+            )
             faultpoints.reach("apply.create_sent")
-            created = [(j, rid) for j, rid in zip(chunk, results, strict=True) if rid]
+            created = [
+                (j, rid)
+                for j, rid in zip(chunk, results, strict=True)
+                if isinstance(rid, str) and rid
+            ]
             rows = [self._created_row(j, rid) for j, rid in created]
             if rows:
                 self._finish([j for j, _ in created], OpStatus.SUCCEEDED, "", "", rows)
                 faultpoints.reach("apply.created_recorded")
+            crashed = [r for r in results if isinstance(r, BaseException)]
+            if crashed:
+                raise crashed[0]
 
     async def _create_one(self, job: _Job, semaphore: asyncio.Semaphore) -> str | None:
         draft = self._priced_draft(job)

@@ -2,6 +2,12 @@
 
 The JSON shapes here are the documented output contract (README, "Output contract");
 change them only together with the README.
+
+Nothing we print is Rich markup: platforms' messages carry square brackets (Shopee's
+``[error_sign]``), and so may product names and file paths. Both consoles are built
+with ``markup=False`` and table cells are plain :class:`~rich.text.Text`, so every
+message is printed as it is; the one styled line (``error:`` in
+:func:`ocopsync.cli.common.guarded`) escapes what it prints. Errors go to stderr, always.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from ocopsync.i18n import _
 from ocopsync.reconcile import ConnectionPlan
 from ocopsync.sync import SyncResult, summary_of
 
-stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True, soft_wrap=True)
+stdout = Console(soft_wrap=True, markup=False)
+stderr = Console(stderr=True, soft_wrap=True, markup=False)
 
 
 def emit_json(document: Any) -> None:
@@ -40,12 +48,25 @@ def emit_csv(rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    t = Table(title=title, title_justify="left")
+    t = Table(title=Text(title), title_justify="left")
     for column in columns:
-        t.add_column(column, overflow="fold")
+        t.add_column(Text(column), overflow="fold")
     for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+        t.add_row(*(Text("" if v is None else str(v)) for v in row))
     stdout.print(t)
+
+
+def print_error(text: str) -> None:
+    """One line on stderr, printed as it is (no markup, no highlighting)."""
+    stderr.print(text, markup=False, highlight=False)
+
+
+def connection_errors(connections: Sequence[Mapping[str, Any]]) -> None:
+    """Each connection that failed, and why, on stderr: also under ``--format json``,
+    where stdout holds the document only."""
+    for c in connections:
+        if c.get("error"):
+            print_error(f"{c['connection']}: {c['error']}")
 
 
 def plan_document(plans: Sequence[ConnectionPlan], result: SyncResult) -> dict[str, Any]:
@@ -128,7 +149,18 @@ def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
             for c in doc["connections"]
         ],
     )
-    if not ops:
+    failed = [c for c in doc["connections"] if c["status"] == "failed"]
+    connection_errors(failed)
+    if not ops and failed:
+        stdout.print(
+            _(
+                "Nothing to change on the connections that could be read; "
+                "{count} could not be read (see the errors above)."
+            ).format(count=len(failed))
+            if len(failed) < len(doc["connections"])
+            else _("No plan: no connection could be read (see the errors above).")
+        )
+    elif not ops:
         stdout.print("Nothing to change: every listing matches the catalog.")
     else:
         table(
@@ -240,13 +272,11 @@ def print_sync(doc: Mapping[str, Any]) -> None:
     )
     for c in doc["connections"]:
         if c["error"]:
-            stderr.print(f"{c['connection']}: {c['error']}", highlight=False)
+            print_error(f"{c['connection']}: {c['error']}")
         for e in c.get("errors", [])[:5]:
-            stderr.print(
-                f"  {c['connection']}: {e['action']} {e['sku']}: {e['error']}", highlight=False
-            )
+            print_error(f"  {c['connection']}: {e['action']} {e['sku']}: {e['error']}")
     if doc["failed"]:
-        stderr.print(f"details: ocopsync runs show {doc['run_id']} --status failed")
+        print_error(f"details: ocopsync runs show {doc['run_id']} --status failed")
 
 
 def print_coverage(by: str, rows: Sequence[Mapping[str, Any]]) -> None:

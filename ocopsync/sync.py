@@ -17,6 +17,7 @@ The steps, each journaled or reported:
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -35,7 +36,15 @@ from ocopsync.connectors.base import (
     TokenStore,
 )
 from ocopsync.connectors.registry import connector_class
-from ocopsync.errors import ConfigError, ConnectorError, LockedError
+from ocopsync.errors import (
+    ConfigError,
+    ConnectorError,
+    LockedError,
+    OcopsyncError,
+    run_stopped,
+    unexpected_failure,
+)
+from ocopsync.i18n import _
 from ocopsync.models import as_utc, utcnow
 from ocopsync.observe_store import order_cursor
 from ocopsync.plan_file import SavedPlan, stale_reason
@@ -46,6 +55,7 @@ from ocopsync.stock import StockSettlement, index_remote
 from ocopsync.store import (
     RUN_LEASE,
     DbTokenStore,
+    abandon_planned,
     acquire_lock,
     close_dead_runs,
     finish_run,
@@ -181,8 +191,10 @@ async def run(
             coverage.take_snapshot(engine, settings, run_id=run_id, today=request.today)
         faultpoints.reach("run.before_finish")
         return _finish(engine, run_id, opened, outcomes, settlements)
-    except BaseException:
+    except BaseException as exc:
         if run_id is not None:  # whatever escaped, the run is closed, never left running
+            logging.getLogger(__name__).debug("run %s stopped", run_id, exc_info=True)
+            abandon_planned(engine, run_id, run_stopped(exc))
             finish_run(
                 engine,
                 run_id,
@@ -190,7 +202,12 @@ async def run(
                 applied=0,
                 failed=0,
                 skipped=0,
-                summary={"error": "the run stopped on an unexpected error"},
+                summary={
+                    "error": run_stopped(exc),
+                    "connections": [
+                        {"connection": o.settings.name, "error": o.error} for o in opened
+                    ],
+                },
                 only_if_running=True,
             )
         raise
@@ -228,12 +245,14 @@ def _take_saved_plan(
 
 
 def _open(conn: ConnectionSettings, engine: Engine, harness: Harness) -> OpenConnection:
+    """The connector of one connection; whatever goes wrong building it is this
+    connection's error (its config, or a bug in a third-party connector), never the run's."""
     opened = OpenConnection(conn)
     try:
         ctx = ConnectorContext(
             settings=conn,
             credentials=conn.resolved_credentials(harness.environ),
-            token_store=harness.token_store or DbTokenStore(engine),
+            token_store=harness.token_store or DbTokenStore(engine, harness.environ),
             transport=harness.transport,
             retry_wait_scale=harness.retry_wait_scale,
             max_attempts=harness.max_attempts,
@@ -241,6 +260,9 @@ def _open(conn: ConnectionSettings, engine: Engine, harness: Harness) -> OpenCon
         opened.connector = connector_class(conn.platform)(ctx)
     except (ConfigError, ConnectorError) as exc:
         opened.error = str(exc)
+    except Exception as exc:
+        opened.error = unexpected_failure(_("could not open the connection"), exc)
+        logging.getLogger(__name__).debug("connection %s", conn.name, exc_info=True)
     return opened
 
 
@@ -269,14 +291,22 @@ def sales_source(opened: OpenConnection) -> SalesSource:
 
 
 async def _fetch(opened: OpenConnection, engine: Engine) -> None:
+    """Read one connection's listings (and orders). Whatever fails is this connection's
+    error: the others go on, since each runs in its own task of one ``gather``."""
     if opened.connector is None or opened.error:
         return
-    opened.source = sales_source(opened)
-    until = utcnow()
     try:
+        opened.source = sales_source(opened)
+        until = utcnow()
         opened.remote = [listing async for listing in opened.connector.list_listings()]
-    except ConnectorError as exc:
-        opened.error = f"could not read listings: {exc}"
+    except OcopsyncError as exc:  # a connector's error, or a token store's (wrong key)
+        opened.remote = None
+        opened.error = _("could not read listings: {error}").format(error=exc)
+        return
+    except Exception as exc:
+        opened.remote = None
+        opened.error = unexpected_failure(_("could not read listings"), exc)
+        logging.getLogger(__name__).debug("connection %s", opened.settings.name, exc_info=True)
         return
     if opened.source is SalesSource.ORDERS:
         await _fetch_orders(opened, engine, until)
@@ -303,9 +333,13 @@ async def _fetch_orders(opened: OpenConnection, engine: Engine, until: datetime)
         opened.order_lines = [
             line async for line in opened.connector.list_order_lines(since, until)
         ]
-    except ConnectorError as exc:
+    except OcopsyncError as exc:
         opened.remote = None
-        opened.error = f"could not read orders: {exc}"
+        opened.error = _("could not read orders: {error}").format(error=exc)
+    except Exception as exc:
+        opened.remote = None
+        opened.error = unexpected_failure(_("could not read orders"), exc)
+        logging.getLogger(__name__).debug("connection %s", opened.settings.name, exc_info=True)
     finally:
         opened.order_requests = getattr(http, "requests_sent", 0) - before
 

@@ -82,3 +82,10 @@ def served_sandbox() -> Iterator[tuple[Sandbox, str]]:
     sandbox = build_sandbox()
     with serve_in_thread(sandbox.app) as root:
         yield sandbox, root
+
+
+@pytest.fixture(autouse=True)
+def _private_secret_key_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PostgreSQL database's token key file goes under $XDG_CONFIG_HOME: never the
+    developer's own ~/.config during tests."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))

@@ -5,9 +5,18 @@ layers below), never another command module, so there is no cycle. This package 
 them together. Errors of ours become one readable line on stderr and an exit status (1
 bad input or config, 3 a sync ran but some operations failed); ``--debug`` shows the
 traceback.
+
+Typer reads every ``--help`` text when a command module is imported, so the language
+(``--lang``, ``OCOPSYNC_LANG``, the locale) is decided from the command line first, before
+the command modules are imported; ``main_options`` decides it again for each invocation.
 """
 
 from __future__ import annotations
+
+# ruff: noqa: E402  (the language is set before the command modules are imported)
+from ocopsync.i18n import language_from_argv, set_language
+
+set_language(language_from_argv())
 
 # isort: off
 from ocopsync.cli import setup, sync, coverage, status, certificates, report  # noqa: F401  (in this order)

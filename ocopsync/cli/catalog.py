@@ -22,32 +22,39 @@ if TYPE_CHECKING:
     from ocopsync.catalog import FieldChange, ImportReport
 
 catalog_app = typer.Typer(
-    help="Import, list, show and export the master catalog.", no_args_is_help=True
+    help=_("Import, list, show and export the master catalog."), no_args_is_help=True
 )
 
 
-@catalog_app.command("import")
+@catalog_app.command(
+    "import",
+    help=_("Import products (atomic: one bad row and nothing changes; every bad row is listed)."),
+)
 @guarded
 def catalog_import(
     file: Annotated[
-        Path, typer.Argument(help="CSV (comma, semicolon or tab; UTF-8 or UTF-16), XLSX or JSON.")
+        Path,
+        typer.Argument(help=_("CSV (comma, semicolon or tab; UTF-8 or UTF-16), XLSX or JSON.")),
     ],
     dry_run: Annotated[
-        bool, typer.Option(help="Validate and show every field that would change; write nothing.")
+        bool,
+        typer.Option(help=_("Validate and show every field that would change; write nothing.")),
     ] = False,
     stocktake: Annotated[
         bool,
         typer.Option(
-            help="The stock column is a physical count: set each master stock to it "
-            "(without this, stock moves only by what the file changed since its last import)."
+            help=_(
+                "The stock column is a physical count: set each master stock to it "
+                "(without this, stock moves only by what the file changed since its last import)."
+            )
         ),
     ] = False,
     sheet: Annotated[
         str | None,
-        typer.Option(help="The workbook sheet to read (default: the only sheet with a header)."),
+        typer.Option(help=_("The workbook sheet to read (default: the only sheet with a header).")),
     ] = None,
     strict: Annotated[
-        bool, typer.Option(help="Refuse the file if it has a column ocopsync does not know.")
+        bool, typer.Option(help=_("Refuse the file if it has a column ocopsync does not know."))
     ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -156,6 +163,7 @@ def _print_changes(report: ImportReport, limit: int = 50) -> None:
 
 
 def _field_line(change: FieldChange) -> str:
+    """List products of the master catalog."""
     note = f" ({change.note})" if change.note else ""
     return f"{change.column}: {_value(change.before)} -> {_value(change.after)}{note}"
 
@@ -167,16 +175,15 @@ def _value(value: object) -> str:
     return "null" if value is None else str(value)
 
 
-@catalog_app.command("list")
+@catalog_app.command("list", help=_("List products of the master catalog."))
 @guarded
 def catalog_list(
     entity: EntityOpt = None,
-    province: Annotated[str | None, typer.Option(help="Only this province.")] = None,
-    group: Annotated[str | None, typer.Option(help="Only this product group.")] = None,
-    search: Annotated[str | None, typer.Option(help="Name or SKU, accents optional.")] = None,
+    province: Annotated[str | None, typer.Option(help=_("Only this province."))] = None,
+    group: Annotated[str | None, typer.Option(help=_("Only this product group."))] = None,
+    search: Annotated[str | None, typer.Option(help=_("Name or SKU, accents optional."))] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """List products of the master catalog."""
     from ocopsync.catalog_views import catalog_rows
 
     rows = catalog_rows(
@@ -217,7 +224,7 @@ def catalog_list(
     )
 
 
-@catalog_app.command("show")
+@catalog_app.command("show", help=_("Show one product, with where it is listed."))
 @guarded
 def catalog_show(sku: str, fmt: FormatOpt = Format.table) -> None:
     """Show one product, with where it is listed."""
@@ -245,12 +252,14 @@ def catalog_show(sku: str, fmt: FormatOpt = Format.table) -> None:
     )
 
 
-@catalog_app.command("export")
+@catalog_app.command(
+    "export", help=_("Write the catalog to a file that `catalog import` reads back unchanged.")
+)
 @guarded
 def catalog_export(
-    file: Annotated[Path, typer.Argument(help="Target .csv, .xlsx or .json.")],
+    file: Annotated[Path, typer.Argument(help=_("Target .csv, .xlsx or .json."))],
     entity: EntityOpt = None,
-    province: Annotated[str | None, typer.Option(help="Only this province.")] = None,
+    province: Annotated[str | None, typer.Option(help=_("Only this province."))] = None,
 ) -> None:
     """Write the catalog to a file that `catalog import` reads back unchanged."""
     # Its stock_at_export column repeats the master stock, so re-importing the file later

@@ -9,20 +9,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Annotated, Any, ParamSpec, TypeVar
 
+import click
 import typer
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from ocopsync import __version__, render
 from ocopsync.config import ConnectionSettings, Settings, load_settings
 from ocopsync.connectors.base import Connector, ConnectorContext
 from ocopsync.connectors.registry import connector_class
-from ocopsync.errors import OcopsyncError
-from ocopsync.i18n import _
+from ocopsync.errors import OcopsyncError, unexpected_failure
+from ocopsync.i18n import _, resolve_language, set_language
 from ocopsync.models import make_engine
 from ocopsync.store import DbTokenStore
 
@@ -30,8 +33,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 app = typer.Typer(
-    help="Keep one master catalog of OCOP products listed, priced and stocked on every "
-    "marketplace (Voso, Postmart, Shopee, Lazada, Sendo, the provincial portal).",
+    help=_(
+        "Keep one master catalog of OCOP products listed, priced and stocked on every "
+        "marketplace (Voso, Postmart, Shopee, Lazada, Sendo, the provincial portal)."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -59,31 +64,86 @@ state = State()
 FormatOpt = Annotated[
     Format,
     typer.Option(
-        "--format", "-f", help="table for people, json for programs (one document on stdout)."
+        "--format", "-f", help=_("table for people, json for programs (one document on stdout).")
     ),
 ]
-PlatformOpt = Annotated[str | None, typer.Option(help="Only connections of this platform.")]
-EntityOpt = Annotated[str | None, typer.Option(help="Only this entity's products (entity_code).")]
-ConnectionOpt = Annotated[str | None, typer.Option("--connection", help="Only this connection.")]
+PlatformOpt = Annotated[str | None, typer.Option(help=_("Only connections of this platform."))]
+EntityOpt = Annotated[
+    str | None, typer.Option(help=_("Only this entity's products (entity_code)."))
+]
+ConnectionOpt = Annotated[str | None, typer.Option("--connection", help=_("Only this connection."))]
+
+
+CLI_EXITS: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    typer.Abort,
+    click.exceptions.Exit,
+    click.ClickException,
+    *((typer.TyperException,) if hasattr(typer, "TyperException") else ()),
+)
+"""Exceptions that are an exit status or a usage error, not a failure (recent Typer
+vendors its own click, so both families are named)."""
 
 
 def guarded(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn our errors into one line on stderr and an exit status, never a traceback."""
+    """Turn every error into one line on stderr and an exit status, never a traceback.
+
+    Ours say what to fix (exit 1, or theirs); anything else is a bug, reported in one
+    redacted line (exit 1) whose traceback ``--debug`` shows, together with the
+    ``ocopsync`` debug log (e.g. the traceback of a connection that failed unexpectedly).
+    What is printed is escaped: a message's ``[error_sign]`` is text, not Rich markup.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        _debug_log(state.debug)
         try:
             return func(*args, **kwargs)
+        except CLI_EXITS:
+            raise  # exit statuses and usage errors: Typer prints and exits as it should
         except OcopsyncError as exc:
             if state.debug:
                 raise
-            render.stderr.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            _error_line(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            render.stderr.print("interrupted")
+            render.print_error(_("interrupted"))
             raise typer.Exit(130) from None
+        except Exception as exc:
+            if state.debug:
+                raise
+            _error_line(unexpected_failure(_("ocopsync stopped"), exc))
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _error_line(text: str) -> None:
+    render.stderr.print(f"[bold red]error:[/] {escape(text)}", markup=True, highlight=False)
+
+
+class _DebugHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The ``ocopsync`` debug log on whatever ``sys.stderr`` is now (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.setStream(sys.stderr)
+        super().emit(record)
+
+
+def _debug_log(enabled: bool) -> None:
+    """``--debug`` shows the ``ocopsync`` debug log (tracebacks of connections that failed
+    unexpectedly) on stderr; without it, nothing of it, even in a process that ran with
+    it before."""
+    logger = logging.getLogger("ocopsync")
+    ours = [h for h in logger.handlers if isinstance(h, _DebugHandler)]
+    if enabled and not ours:
+        handler = _DebugHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    elif not enabled:
+        for handler in ours:
+            logger.removeHandler(handler)
+    logger.setLevel(logging.DEBUG if enabled else logging.NOTSET)
 
 
 _warned: set[str] = set()
@@ -128,17 +188,34 @@ def main_options(
             "--config",
             "-c",
             envvar="OCOPSYNC_CONFIG",
-            help="Config file (default ./ocopsync.toml).",
+            help=_("Config file (default ./ocopsync.toml)."),
         ),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=_("Show tracebacks."))] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="vi|en",
+            help=_(
+                "Language of messages: vi (Vietnamese) or en (English); default "
+                "OCOPSYNC_LANG, else the locale (LANG=vi_VN.UTF-8 is Vietnamese)."
+            ),
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "--version", callback=_version, is_eager=True, help=_("Print the version and exit.")
         ),
     ] = False,
 ) -> None:
+    # Every invocation decides again (tests run many in one process); the --help texts
+    # were already chosen by ocopsync.cli from the same command line.
+    try:
+        set_language(resolve_language(lang))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--lang") from None
     state.config = config
     state.debug = debug
     # httpx logs every URL at INFO, and some platforms (Shopee) carry tokens in the query.

@@ -17,7 +17,8 @@ from ocopsync.cli.common import (
     settings,
 )
 from ocopsync.config import ConnectionSettings
-from ocopsync.errors import ConfigError, ConnectorError
+from ocopsync.errors import ConfigError, OcopsyncError, unexpected_failure
+from ocopsync.i18n import _
 
 connections_app = typer.Typer(
     help="Configured shops: onboarding and credential checks.", no_args_is_help=True
@@ -112,43 +113,42 @@ def connections_authorize(
     asyncio.run(go())
 
 
+def _failed(row: dict[str, Any], exc: BaseException) -> dict[str, Any]:
+    """The check row of a connection that could not be checked: never OK.
+
+    Our errors say what went wrong (a refused key, an answer we cannot read: a portal
+    answering garbage is not a working portal); anything else is a bug, in one line."""
+    detail = str(exc) if isinstance(exc, OcopsyncError) else unexpected_failure(_("check"), exc)
+    return {**row, "ok": False, "detail": detail, "access_expires_at": "", "refresh_expires_at": ""}
+
+
+async def check_one(conn: ConnectionSettings) -> dict[str, Any]:
+    """One connection's credentials, checked with a call read as a sync reads it."""
+    row: dict[str, Any] = {"connection": conn.name, "platform": conn.platform}
+    try:
+        connector = connector_for(conn)
+    except Exception as exc:
+        return _failed(row, exc)
+    try:
+        status = await connector.check()
+    except Exception as exc:
+        return _failed(row, exc)
+    finally:
+        await connector.aclose()
+    return {
+        **row,
+        "ok": status.ok,
+        "detail": status.detail,
+        "access_expires_at": _iso(status.access_expires_at),
+        "refresh_expires_at": _iso(status.refresh_expires_at),
+    }
+
+
 @connections_app.command("check")
 @guarded
 def connections_check(fmt: FormatOpt = Format.table) -> None:
     """Verify every connection's credentials and show when each authorization expires."""
     s = settings()
-
-    async def check_one(conn: ConnectionSettings) -> dict[str, Any]:
-        row: dict[str, Any] = {"connection": conn.name, "platform": conn.platform}
-        try:
-            connector = connector_for(conn)
-        except (ConfigError, ConnectorError) as exc:
-            return {
-                **row,
-                "ok": False,
-                "detail": str(exc),
-                "access_expires_at": "",
-                "refresh_expires_at": "",
-            }
-        try:
-            status = await connector.check()
-        except ConnectorError as exc:
-            return {
-                **row,
-                "ok": False,
-                "detail": str(exc),
-                "access_expires_at": "",
-                "refresh_expires_at": "",
-            }
-        finally:
-            await connector.aclose()
-        return {
-            **row,
-            "ok": status.ok,
-            "detail": status.detail,
-            "access_expires_at": _iso(status.access_expires_at),
-            "refresh_expires_at": _iso(status.refresh_expires_at),
-        }
 
     async def check_all() -> list[dict[str, Any]]:
         return list(await asyncio.gather(*(check_one(c) for c in s.connections if c.enabled)))
@@ -172,7 +172,11 @@ def connections_check(fmt: FormatOpt = Format.table) -> None:
                 for r in rows
             ],
         )
-    if not all(r["ok"] for r in rows):
+    failed = [r for r in rows if not r["ok"]]
+    render.connection_errors(
+        [{"connection": r["connection"], "error": r["detail"]} for r in failed]
+    )
+    if failed:
         raise typer.Exit(1)
 
 

@@ -15,14 +15,23 @@ import typer
 
 from ocopsync import render
 from ocopsync.cli.common import CoverageFormat, EntityOpt, app, engine_for, guarded, settings, today
+from ocopsync.i18n import N_, _
 
 coverage_app = typer.Typer(
-    help="Share of eligible products in scope that are live on each platform.",
+    help=_("Share of eligible products in scope that are live on each platform."),
     no_args_is_help=False,
 )
 app.add_typer(coverage_app, name="coverage")
 
-ProvinceOpt = Annotated[str | None, typer.Option(help="Only this province.")]
+HEADERS = (
+    N_("platform"), N_("province"), N_("district"), N_("stars"), N_("group"), N_("entity"),
+    N_("entity_name"), N_("entity_code"), N_("eligible"), N_("listed"), N_("share"),
+    N_("target"), N_("to list"), N_("date"), N_("sku"), N_("name"), N_("reason"),
+    N_("detail"), N_("day"), N_("week"), N_("month"),
+)  # fmt: skip
+"""Column names and --by/--every values, for the catalog: printed through ``_(name)``."""
+
+ProvinceOpt = Annotated[str | None, typer.Option(help=_("Only this province."))]
 FormatOpt = Annotated[CoverageFormat, typer.Option("--format", "-f")]
 
 
@@ -32,7 +41,7 @@ def _day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint=option) from None
+        raise typer.BadParameter(_("must be a date YYYY-MM-DD"), param_hint=option) from None
 
 
 def _dims(by: str) -> list[str]:
@@ -55,11 +64,11 @@ def print_rows(title: str, by: str, rows: Sequence[Mapping[str, Any]]) -> None:
         columns += ["target", "to list"]
     render.table(
         title,
-        columns,
+        [_(c) for c in columns],
         [
             [
                 *(r[c] for c in columns[: len(columns) - (3 if with_targets else 1)]),
-                _pct(r["share"]) + (" ▼ below target" if r.get("gap") else ""),
+                _pct(r["share"]) + (_(" ▼ below target") if r.get("gap") else ""),
                 *(
                     [_pct(r.get("target")), "" if r.get("gap") is None else r["gap"]]
                     if with_targets
@@ -71,41 +80,47 @@ def print_rows(title: str, by: str, rows: Sequence[Mapping[str, Any]]) -> None:
     )
 
 
-@coverage_app.callback(invoke_without_command=True)
+@coverage_app.callback(
+    invoke_without_command=True,
+    help=_("Share of eligible products in scope that are live on each platform."),
+)
 @guarded
 def coverage(
     ctx: typer.Context,
     by: Annotated[
-        str, typer.Option(help="platform, province, district, stars, group or entity.")
+        str, typer.Option(help=_("platform, province, district, stars, group or entity."))
     ] = "platform",
     province: ProvinceOpt = None,
     entity: EntityOpt = None,
     at: Annotated[
         str | None,
-        typer.Option(help="Forecast for this date (YYYY-MM-DD) if no certificate is renewed."),
+        typer.Option(help=_("Forecast for this date (YYYY-MM-DD) if no certificate is renewed.")),
     ] = None,
-    history: Annotated[bool, typer.Option("--history", help="Figures over time.")] = False,
+    history: Annotated[bool, typer.Option("--history", help=_("Figures over time."))] = False,
     since: Annotated[
-        str | None, typer.Option(help="With --history: from this date (YYYY-MM-DD).")
+        str | None, typer.Option(help=_("With --history: from this date (YYYY-MM-DD)."))
     ] = None,
-    every: Annotated[str, typer.Option(help="With --history: day, week or month.")] = "day",
+    every: Annotated[str, typer.Option(help=_("With --history: day, week or month."))] = "day",
     fmt: FormatOpt = CoverageFormat.table,
 ) -> None:
-    """Share of eligible products in scope that are live on each platform."""
     if ctx.invoked_subcommand is not None:
         return
     from ocopsync import coverage as cov
     from ocopsync import coverage_history, coverage_store, coverage_targets
 
     if by not in cov.DIMENSIONS:
-        raise typer.BadParameter(f"must be one of {', '.join(cov.DIMENSIONS)}", param_hint="--by")
+        raise typer.BadParameter(
+            _("must be one of {allowed}").format(allowed=", ".join(cov.DIMENSIONS)),
+            param_hint="--by",
+        )
     if every not in coverage_history.EVERY:
         raise typer.BadParameter(
-            f"must be one of {', '.join(coverage_history.EVERY)}", param_hint="--every"
+            _("must be one of {allowed}").format(allowed=", ".join(coverage_history.EVERY)),
+            param_hint="--every",
         )
     when, start = _day(at, "--at"), _day(since, "--since")
     if history and when is not None:
-        raise typer.BadParameter("--at is a forecast; --history is the past", param_hint="--at")
+        raise typer.BadParameter(_("--at is a forecast; --history is the past"), param_hint="--at")
     s = settings()
     engine = engine_for(s)
     names = coverage_store.entity_names(engine)
@@ -130,8 +145,10 @@ def coverage(
     elif fmt is CoverageFormat.csv:
         render.emit_csv(rows)
     else:
-        title = f"Coverage by {by}" + (
-            f" on {when.isoformat()} if nothing is renewed" if when else ""
+        title = (
+            _("Coverage by {by} on {day} if nothing is renewed").format(by=_(by), day=when)
+            if when
+            else _("Coverage by {by}").format(by=_(by))
         )
         print_rows(title, by, rows)
 
@@ -142,26 +159,27 @@ def _emit_history(by: str, every: str, rows: list[dict[str, Any]], fmt: Coverage
     elif fmt is CoverageFormat.csv:
         render.emit_csv(rows)
     elif not rows:
-        render.stdout.print("No coverage snapshots yet: every sync stores one.")
+        render.stdout.print(_("No coverage snapshots yet: every sync stores one."))
     else:
         columns = ["date", "platform", *_dims(by), "eligible", "listed", "share"]
         render.table(
-            f"Coverage by {by}, every {every}",
-            columns,
+            _("Coverage by {by}, every {every}").format(by=_(by), every=_(every)),
+            [_(c) for c in columns],
             [[*(r[c] for c in columns[:-1]), _pct(r["share"])] for r in rows],
         )
 
 
-@coverage_app.command()
+@coverage_app.command(
+    help=_("Every eligible product not live on PLATFORM, with its producer and one reason.")
+)
 @guarded
 def gaps(
-    platform: Annotated[str, typer.Option(help="The platform whose gaps to list.")],
+    platform: Annotated[str, typer.Option(help=_("The platform whose gaps to list."))],
     province: ProvinceOpt = None,
-    district: Annotated[str | None, typer.Option(help="Only this district.")] = None,
+    district: Annotated[str | None, typer.Option(help=_("Only this district."))] = None,
     entity: EntityOpt = None,
     fmt: FormatOpt = CoverageFormat.table,
 ) -> None:
-    """Every eligible product not live on PLATFORM, with its producer and one reason."""
     from ocopsync import gaps as gap_lists
 
     s = settings()
@@ -182,9 +200,13 @@ def gaps(
         return
     columns = ["sku", "name", "entity_code", "entity_name", "district", "stars", "reason", "detail"]
     render.table(
-        f"Not live on {doc['platform']}: {len(doc['rows'])} product(s)",
-        columns,
+        _("Not live on {platform}: {count} product(s)").format(
+            platform=doc["platform"], count=len(doc["rows"])
+        ),
+        [_(c) for c in columns],
         [[r[c] for c in columns] for r in doc["rows"]],
     )
     counts = ", ".join(f"{k} {n}" for k, n in doc["by_reason"].items() if n)
-    render.stdout.print(f"By reason: {counts or 'none'}", highlight=False)
+    render.stdout.print(
+        _("By reason: {counts}").format(counts=counts or _("none")), highlight=False
+    )

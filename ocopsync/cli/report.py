@@ -9,24 +9,35 @@ import typer
 
 from ocopsync import render
 from ocopsync.cli.common import app, engine_for, guarded, settings, today
+from ocopsync.i18n import _, current_language
 
 
-@app.command()
+@app.command(
+    help=_("Coverage against targets, by district, over time, gaps and expiring certificates.")
+)
 @guarded
 def report(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="FILE.html (one self-contained page) or FILE.xlsx.")
+        Path,
+        typer.Option("--out", "-o", help=_("FILE.html (one self-contained page) or FILE.xlsx.")),
     ],
-    province: Annotated[str | None, typer.Option(help="Only this province.")] = None,
-    lang: Annotated[str, typer.Option(help="vi (Vietnamese) or en (English).")] = "vi",
+    province: Annotated[str | None, typer.Option(help=_("Only this province."))] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help=_("vi (Vietnamese) or en (English); default: the language of messages.")),
+    ] = None,
 ) -> None:
-    """Coverage against targets, by district, over time, gaps and expiring certificates."""
     from ocopsync.report import FORMATS, LANGS, write_report
 
     if out.suffix.lower() not in FORMATS:
-        raise typer.BadParameter(f"must end in {' or '.join(FORMATS)}", param_hint="--out")
+        raise typer.BadParameter(
+            _("must end in {suffixes}").format(suffixes=" or ".join(FORMATS)), param_hint="--out"
+        )
+    lang = lang or current_language()
     if lang not in LANGS:
-        raise typer.BadParameter(f"must be one of {', '.join(LANGS)}", param_hint="--lang")
+        raise typer.BadParameter(
+            _("must be one of {allowed}").format(allowed=", ".join(LANGS)), param_hint="--lang"
+        )
     s = settings()
     written = write_report(engine_for(s), s, out, today=today(), province=province, lang=lang)
-    render.stderr.print(f"report written to {written}", highlight=False)
+    render.stderr.print(_("report written to {path}").format(path=written), highlight=False)

@@ -21,13 +21,12 @@ runs_app = typer.Typer(help=_("Past sync runs and their journal."), no_args_is_h
 
 
 # -- runs ---------------------------------------------------------------------------------
-@runs_app.command("list")
+@runs_app.command("list", help=_("The latest sync runs, newest first."))
 @guarded
 def runs_list(
     limit: Annotated[int, typer.Option(min=1, help=_("How many runs."))] = 20,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """The latest sync runs, newest first."""
     from ocopsync.runs import list_runs
 
     rows = list_runs(engine_for(settings()), limit)
@@ -62,7 +61,14 @@ def runs_list(
     )
 
 
-@runs_app.command("show")
+@runs_app.command(
+    "show",
+    help=_(
+        "One run: how each connection fared and why, and every operation it journaled.\n\nA "
+        "connection that failed before any operation (a wrong signature, a lost "
+        "authorization) shows with its reason, so a failed run never reads as an empty table."
+    ),
+)
 @guarded
 def runs_show(
     run: Annotated[int, typer.Argument(help=_("Run id from `runs list`."))],
@@ -72,11 +78,6 @@ def runs_show(
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """One run: how each connection fared and why, and every operation it journaled.
-
-    A connection that failed before any operation (a wrong signature, a lost
-    authorization) shows with its reason, so a failed run never reads as an empty table.
-    """
     from ocopsync.runs import show_run
 
     doc = show_run(engine_for(settings()), run, status=status)

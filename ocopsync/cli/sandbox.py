@@ -16,36 +16,44 @@ from ocopsync.errors import ConfigError
 from ocopsync.i18n import _
 
 sandbox_app = typer.Typer(
-    help="Emulated platforms on loopback, for trying things safely.", no_args_is_help=True
+    help=_("Emulated platforms on loopback, for trying things safely."), no_args_is_help=True
 )
 
 
-@sandbox_app.command("serve")
+@sandbox_app.command(
+    "serve",
+    help=_(
+        "Serve every emulated platform under /portal, /shopee, /lazada, /sendo, /voso, /postmart."
+    ),
+)
 @guarded
 def sandbox_serve(
-    host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port for every platform (one prefix each).")] = 8700,
+    host: Annotated[str, typer.Option(help=_("Loopback address to bind."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("Port for every platform (one prefix each)."))] = 8700,
     faults: Annotated[
         str | None,
         typer.Option(
-            help="Fault injection as JSON, e.g. "
-            '\'{"error_rate": 0.1, "rate_limit_rate": 0.05, "latency_s": 0.2, '
-            '"drop_rate": 0.01, "drop_after_share": 0.5, "token_ttl_s": 60, "seed": 1}\'; '
-            "drop_after_share is the share of drops made after the platform handled the "
-            "request (the change is made, the answer lost)."
+            help=_(
+                "Fault injection as JSON, e.g. "
+                '\'{"error_rate": 0.1, "rate_limit_rate": 0.05, "latency_s": 0.2, '
+                '"drop_rate": 0.01, "drop_after_share": 0.5, "token_ttl_s": 60, "seed": 1}\'; '
+                "drop_after_share is the share of drops made after the platform handled the "
+                "request (the change is made, the answer lost)."
+            )
         ),
     ] = None,
     state_file: Annotated[
         Path | None,
         typer.Option(
             "--state",
-            help="Keep the shops, items, orders and issued tokens in this JSON file: loaded "
-            "at start when it exists, written after every change and at shutdown, so a "
-            "restarted sandbox is the same sandbox.",
+            help=_(
+                "Keep the shops, items, orders and issued tokens in this JSON file: loaded "
+                "at start when it exists, written after every change and at shutdown, so a "
+                "restarted sandbox is the same sandbox."
+            ),
         ),
     ] = None,
 ) -> None:
-    """Serve every emulated platform under /portal, /shopee, /lazada, /sendo, /voso, /postmart."""
     from ocopsync.sandbox import build_sandbox
     from ocopsync.sandbox.faults import Faults
     from ocopsync.sandbox.state import StateFileError, StateKeeper

@@ -31,17 +31,20 @@ schedule_app = typer.Typer(
 
 
 class LogFormat(StrEnum):
+    """When the nightly sync will run next ([schedule] cron and timezone)."""
+
     plain = "plain"
     json = "json"
 
 
-@schedule_app.command("list")
+@schedule_app.command(
+    "list", help=_("When the nightly sync will run next ([schedule] cron and timezone).")
+)
 @guarded
 def schedule_list(
     count: Annotated[int, typer.Option(min=1, max=50, help=_("How many upcoming runs."))] = 5,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """When the nightly sync will run next ([schedule] cron and timezone)."""
     from ocopsync.scheduler import next_runs
 
     s = settings()
@@ -153,7 +156,15 @@ def nightly_job(log: RunLog, busy: threading.Event) -> Callable[[], None]:
     return nightly
 
 
-@schedule_app.command("serve")
+@schedule_app.command(
+    "serve",
+    help=_(
+        "Run the nightly sync on the configured cron until stopped (SIGTERM or "
+        "Ctrl-C).\n\nOn SIGTERM no new run starts and the run in flight is finished (its "
+        "journal complete, its locks released) before it exits 0; a second signal stops at "
+        "once."
+    ),
+)
 @guarded
 def schedule_serve(
     run_now: Annotated[bool, typer.Option(help=_("Also run once right away."))] = False,
@@ -165,11 +176,6 @@ def schedule_serve(
         ),
     ] = LogFormat.plain,
 ) -> None:
-    """Run the nightly sync on the configured cron until stopped (SIGTERM or Ctrl-C).
-
-    On SIGTERM no new run starts and the run in flight is finished (its journal
-    complete, its locks released) before it exits 0; a second signal stops at once.
-    """
     from ocopsync.scheduler import build_scheduler, next_runs, serve_until_stopped
 
     s = settings()

@@ -20,6 +20,7 @@ from ocopsync.cli.common import (
 )
 from ocopsync.config import load_settings
 from ocopsync.i18n import _
+from ocopsync.secrets import init_secret_key
 from ocopsync.store import record_connections
 
 
@@ -34,12 +35,11 @@ def example_config_text() -> str:
     return source.read_text(encoding="utf-8")
 
 
-@app.command()
+@app.command(help=_("Write a commented ocopsync.toml and create the database."))
 @guarded
 def init(
-    force: Annotated[bool, typer.Option(help="Overwrite an existing ocopsync.toml.")] = False,
+    force: Annotated[bool, typer.Option(help=_("Overwrite an existing ocopsync.toml."))] = False,
 ) -> None:
-    """Write a commented ocopsync.toml and create the database."""
     target = Path(state.config or "ocopsync.toml")
     if target.exists() and not force:
         render.stderr.print(
@@ -53,32 +53,35 @@ def init(
     record_connections(engine_for(s), s.connections)
     shown = make_url(s.database_url).render_as_string(hide_password=True)
     render.stdout.print(_("database ready: {url}").format(url=shown), markup=False)
+    render.stdout.print(init_secret_key(s.database_url), markup=False)
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Sample catalog + sandbox platforms on loopback + sync + coverage, in one go.\n\nThe "
+        "folder stays a working setup: its closing hint names the command that serves the "
+        "same sandbox again (same port, shops and tokens) for plan, sync and coverage."
+    )
+)
 @guarded
 def demo(
     directory: Annotated[
-        Path, typer.Option("--dir", help="Where the demo writes its catalog, config and database.")
+        Path,
+        typer.Option("--dir", help=_("Where the demo writes its catalog, config and database.")),
     ] = Path("ocopsync-demo"),
     size: Annotated[
-        int, typer.Option(min=20, max=20_000, help="Products in the sample catalog.")
+        int, typer.Option(min=20, max=20_000, help=_("Products in the sample catalog."))
     ] = 320,
     port: Annotated[
         int,
         typer.Option(
             min=0,
             max=65535,
-            help="Loopback port for the sandbox (another free one when it is taken; 0: any).",
+            help=_("Loopback port for the sandbox (another free one when it is taken; 0: any)."),
         ),
     ] = 8700,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Sample catalog + sandbox platforms on loopback + sync + coverage, in one go.
-
-    The folder stays a working setup: its closing hint names the command that serves
-    the same sandbox again (same port, shops and tokens) for plan, sync and coverage.
-    """
     from ocopsync.demo import run_demo
 
     run_demo(directory, size=size, today=today(), as_json=fmt is Format.json, port=port)

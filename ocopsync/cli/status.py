@@ -98,7 +98,14 @@ def print_status(doc: dict[str, Any]) -> None:
         render.stdout.print(f"- {line}", markup=False, highlight=False)
 
 
-@app.command()
+@app.command(
+    help=_(
+        "What needs a person; exits 3 when anything does (for cron: status || mail).\n\nPer "
+        "connection: the last run, hours since the last successful sync, failed runs in a "
+        "row, token and shop authorization expiry, open problems; and OCOP certificates "
+        "expiring within 30 days per producer."
+    )
+)
 @guarded
 def status(
     stale_after: Annotated[
@@ -113,12 +120,6 @@ def status(
     ] = STALE_AFTER.total_seconds() / 3600,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """What needs a person; exits 3 when anything does (for cron: status || mail).
-
-    Per connection: the last run, hours since the last successful sync, failed runs in
-    a row, token and shop authorization expiry, open problems; and OCOP certificates
-    expiring within 30 days per producer.
-    """
     s = settings()
     now = datetime.now(UTC)
     rows = read_rows(engine_for(s), now)

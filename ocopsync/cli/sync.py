@@ -24,6 +24,7 @@ from ocopsync.cli.common import (
     settings,
 )
 from ocopsync.errors import ConfigError
+from ocopsync.i18n import _
 from ocopsync.plan_file import catalog_fingerprint, check_usable, database_id, read_plan, write_plan
 
 
@@ -38,7 +39,7 @@ def _detailed_exit(result: Any) -> int:
     return 2 if any(p.operations for p in result.plans) else 0
 
 
-@app.command()
+@app.command(help=_("Show what a sync would change. Changes nothing."))
 @guarded
 def plan(
     platform: PlatformOpt = None,
@@ -48,23 +49,26 @@ def plan(
         Path | None,
         typer.Option(
             "--out",
-            help="Also save the plan to this file, for `ocopsync sync --plan FILE` to apply "
-            "exactly (and nothing else).",
+            help=_(
+                "Also save the plan to this file, for `ocopsync sync --plan FILE` to apply "
+                "exactly (and nothing else)."
+            ),
         ),
     ] = None,
     detailed_exitcode: Annotated[
         bool,
         typer.Option(
-            "--detailed-exitcode", help="Exit 0 when nothing would change, 2 when something would."
+            "--detailed-exitcode",
+            help=_("Exit 0 when nothing would change, 2 when something would."),
         ),
     ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Show what a sync would change. Changes nothing."""
     result = execute_sync(platform=platform, entity=entity, connection=connection, apply=False)
     doc = render.plan_document(result.plans, result)
     if fmt is Format.json:
         render.emit_json(doc)
+        render.connection_errors(result.connections)
     else:
         render.print_plan(doc)
     if result.nothing_could_be_done:
@@ -78,7 +82,9 @@ def plan(
             fingerprint=catalog_fingerprint(engine),
         )
         render.stderr.print(
-            f"plan saved to {out}; apply exactly it with: ocopsync sync --plan {out}",
+            _("plan saved to {out}; apply exactly it with: ocopsync sync --plan {out}").format(
+                out=out
+            ),
             markup=False,
             highlight=False,
         )
@@ -86,7 +92,7 @@ def plan(
         raise typer.Exit(_detailed_exit(result))
 
 
-@app.command()
+@app.command(help=_("Bring every selected connection in line with the catalog, and journal it."))
 @guarded
 def sync(
     platform: PlatformOpt = None,
@@ -96,28 +102,31 @@ def sync(
         Path | None,
         typer.Option(
             "--plan",
-            help="Apply exactly the operations of a plan saved by `ocopsync plan --out`; "
-            "one whose platform or stock changed since is not sent (stale, exit 3).",
+            help=_(
+                "Apply exactly the operations of a plan saved by `ocopsync plan --out`; "
+                "one whose platform or stock changed since is not sent (stale, exit 3)."
+            ),
         ),
     ] = None,
     max_age: Annotated[
-        float, typer.Option(help="Refuse a saved plan older than this many hours.")
+        float, typer.Option(help=_("Refuse a saved plan older than this many hours."))
     ] = 24.0,
-    dry_run: Annotated[bool, typer.Option(help="Plan only, like `ocopsync plan`.")] = False,
+    dry_run: Annotated[bool, typer.Option(help=_("Plan only, like `ocopsync plan`."))] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing when everything succeeded.")
+        bool, typer.Option("--quiet", "-q", help=_("Print nothing when everything succeeded."))
     ] = False,
     fmt: Annotated[
         Output | None,
         typer.Option(
             "--format",
             "-f",
-            help="table, json, or line (one summary line; the default without a terminal, "
-            "so cron mails only what matters).",
+            help=_(
+                "table, json, or line (one summary line; the default without a terminal, "
+                "so cron mails only what matters)."
+            ),
         ),
     ] = None,
 ) -> None:
-    """Bring every selected connection in line with the catalog, and journal it."""
     output = fmt or (Output.table if sys.stdout.isatty() else Output.line)
     if dry_run:
         plan(
@@ -132,7 +141,7 @@ def sync(
     saved = None
     if plan_file is not None:
         if platform or entity or connection:
-            raise ConfigError("--plan applies the saved plan as it is: drop --platform/--entity")
+            raise ConfigError(_("--plan applies the saved plan as it is: drop --platform/--entity"))
         saved = read_plan(plan_file)
         check_usable(
             saved,
@@ -153,6 +162,7 @@ def sync(
     ok = result.status == "succeeded"
     if output is Output.json:
         render.emit_json(doc)
+        render.connection_errors(result.connections)
     elif output is Output.table:
         if not (quiet and ok):
             render.print_sync(doc)
@@ -164,12 +174,16 @@ def sync(
         raise typer.Exit(3)
 
 
+_LINE_KEYS = ("run_id", "status", "applied", "failed", "skipped", "stale", "not_applied")
+
+
 def _print_lines(doc: dict[str, Any]) -> None:
     """One line for the run and one per connection that did not succeed (for cron)."""
     typer.echo(
-        f"ocopsync sync run {doc['run_id']}: {doc['status']}, {doc['applied']} applied, "
-        f"{doc['failed']} failed, {doc['skipped']} skipped, {doc['stale']} stale, "
-        f"{doc['not_applied']} not applied"
+        _(
+            "ocopsync sync run {run_id}: {status}, {applied} applied, {failed} failed, "
+            "{skipped} skipped, {stale} stale, {not_applied} not applied"
+        ).format(**{k: doc[k] for k in _LINE_KEYS})
     )
     for c in doc["connections"]:
         if c["status"] != "succeeded":

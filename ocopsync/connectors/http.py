@@ -11,12 +11,20 @@ to send is here, so no connector writes its own loop:
   our own error is re-raised, never tenacity's;
 - :meth:`PlatformHttp.call_authed` refreshes the token once on
   :class:`AuthExpiredError` and repeats the call;
-- a token bucket keeps each connection under its platform's request rate.
+- a token bucket keeps each connection under its platform's request rate;
+- every attempt is the boundary where reading an answer is translated once (as httpx's
+  ``map_exceptions``): an :class:`UnexpectedAnswerError` raised by a reader that did not
+  know the request is given it, and a ``KeyError``, ``TypeError``... raised after an
+  answer arrived becomes one too, so nothing a platform says escapes as a traceback
+  (readers use :class:`~ocopsync.connectors.answers.Answer`; this is the safety net);
+- each connector's secrets (its credentials, and every token it loads or saves) are
+  registered with :func:`ocopsync.errors.register_secret`, so no message shows them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import random
 import time
@@ -29,12 +37,15 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base
 
 from ocopsync import __version__
-from ocopsync.connectors.base import Capabilities, ConnectorContext
+from ocopsync.connectors.base import Capabilities, ConnectorContext, Tokens, TokenStore
 from ocopsync.errors import (
     AuthExpiredError,
     RateLimitedError,
     TransientError,
+    UnexpectedAnswerError,
+    register_secret,
 )
+from ocopsync.i18n import _
 
 T = TypeVar("T")
 
@@ -42,6 +53,14 @@ USER_AGENT = f"ocopsync/{__version__}"
 BACKOFF_INITIAL_S = 0.5
 BACKOFF_MAX_S = 30.0
 RETRY_AFTER_MAX_S = 120.0
+READING_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+"""What a reader that trusted an answer's shape raises when the answer breaks it."""
+SECRET_CREDENTIALS = ("key", "secret", "token", "password")
+"""A credential whose name holds one of these is masked by value in every message."""
+
+_answered: contextvars.ContextVar[str] = contextvars.ContextVar("answered", default="")
+"""``METHOD /path`` of the last answer received in this task's current attempt ("" for
+none yet). Per task: concurrent calls of one connection (creates) never see each other's."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -147,7 +166,29 @@ class PlatformHttp:
                 platform=self.platform,
                 code=str(response.status_code),
             )
+        _answered.set(f"{method.upper()} {response.request.url.path}")
         return response
+
+    async def _attempt(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """One attempt inside the answer boundary (see the module docstring)."""
+        before = _answered.set("")
+        try:
+            return await attempt()
+        except UnexpectedAnswerError as exc:
+            call = _answered.get()
+            if exc.call or not call:
+                raise
+            raise exc.at(call) from exc
+        except READING_ERRORS as exc:
+            call = _answered.get()
+            if not call:  # nothing was answered yet: our own bug, not the platform's
+                raise
+            detail = _("could not be read ({kind}: {error})").format(
+                kind=type(exc).__name__, error=exc
+            )
+            raise UnexpectedAnswerError(detail, platform=self.platform, call=call) from exc
+        finally:
+            _answered.reset(before)
 
     async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run ``attempt`` (which builds, signs, sends and parses) under the retry policy."""
@@ -159,7 +200,7 @@ class PlatformHttp:
         )
         async for attempt_state in retrying:
             with attempt_state:
-                return await attempt()
+                return await self._attempt(attempt)
         raise AssertionError("unreachable: tenacity either returns or re-raises")
 
     async def call_authed(
@@ -192,6 +233,11 @@ class HttpConnector:
         default = self.capabilities.rate_limit_per_s
         rate = float(ctx.settings.options.get("rate_limit_per_s", default))
         self.http = PlatformHttp(ctx, platform=self.platform, rate_limit_per_s=rate)
+        for name, value in ctx.credentials.items():
+            if any(word in name.lower() for word in SECRET_CREDENTIALS):
+                register_secret(str(value))
+        if not isinstance(ctx.token_store, SecretRegisteringStore):
+            ctx.token_store = SecretRegisteringStore(ctx.token_store)
 
     async def __aenter__(self) -> Self:
         return self
@@ -201,3 +247,26 @@ class HttpConnector:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+class SecretRegisteringStore:
+    """A :class:`TokenStore` that registers every token passing through it as a secret,
+    so a platform that echoes a bare token into an error shows ``***`` instead."""
+
+    def __init__(self, inner: TokenStore) -> None:
+        self.inner = inner
+
+    def load(self, connection: str) -> Tokens | None:
+        tokens = self.inner.load(connection)
+        if tokens is not None:
+            _register(tokens)
+        return tokens
+
+    def save(self, connection: str, platform: str, tokens: Tokens) -> None:
+        _register(tokens)
+        self.inner.save(connection, platform, tokens)
+
+
+def _register(tokens: Tokens) -> None:
+    register_secret(tokens.access_token)
+    register_secret(tokens.refresh_token)

@@ -55,12 +55,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
 from ocopsync.connectors import lazada_payloads as lp
+from ocopsync.connectors.answers import Answer, decoded
 from ocopsync.connectors.base import (
     Capabilities,
     ConnectorContext,
@@ -81,28 +84,45 @@ from ocopsync.errors import (
     AuthExpiredError,
     FatalConfigError,
     RejectedError,
-    TransientError,
 )
 
 PLATFORM = lp.PLATFORM
+PRODUCTS = "/products/get"
 PRICE_QUANTITY = "/product/price_quantity/update"
 
 
-def read_body(response: httpx.Response) -> dict[str, Any]:
-    """The JSON envelope of an answer; an unreadable one is the gateway's fault."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        return body
-    if response.status_code >= 400:
+T = TypeVar("T")
+Parse = Callable[[Answer], T]
+
+
+def read_body(response: httpx.Response) -> Answer:
+    """The JSON envelope of an answer. A 4xx that is not one means a wrong base_url or
+    auth_url; a 2xx that is not one (HTML, empty, not an object) is an unexpected answer."""
+    if response.status_code >= 400 and not isinstance(decoded(response), dict):
         raise FatalConfigError(
             f"unexpected HTTP {response.status_code}: check base_url and auth_url",
             platform=PLATFORM,
             code=str(response.status_code),
         )
-    raise TransientError("answer was not a JSON object", platform=PLATFORM)
+    body = Answer.of(response, PLATFORM)
+    body.mapping()
+    return body
+
+
+@dataclass(frozen=True)
+class _ProductsPage:
+    """One GetProducts page read inside its attempt: the raw products (for paging), each
+    product's id and listings, and the total."""
+
+    products: list[Answer]
+    listings: list[tuple[str, list[RemoteListing]]]
+    total: int
+
+
+def _products(body: Answer) -> _ProductsPage:
+    products, total = lp.products_page(body)
+    listings = [(p.ident("item_id"), lp.listings_of(p)) for p in products]
+    return _ProductsPage(products, listings, total)
 
 
 class LazadaConnector(HttpConnector):
@@ -151,8 +171,11 @@ class LazadaConnector(HttpConnector):
         return lp.authorization_url(self.auth_url, self.app_key, redirect_url)
 
     async def exchange_code(self, code: str, **extra: str) -> Tokens:
-        body = await self._auth_call("/auth/token/create", {"code": code})
-        return self._save(lp.tokens_from_body(body, self.http.now()))
+        tokens = await self._auth_call("/auth/token/create", {"code": code}, self._tokens_of)
+        return self._save(tokens)
+
+    def _tokens_of(self, body: Answer) -> Tokens:
+        return lp.tokens_from_body(body, self.http.now())
 
     def _stored(self) -> Tokens | None:
         if self._tokens is None:
@@ -188,10 +211,9 @@ class LazadaConnector(HttpConnector):
                     platform=PLATFORM,
                     code="IllegalRefreshToken",
                 )
-            body = await self._auth_call(
-                "/auth/token/refresh", {"refresh_token": tokens.refresh_token}
+            renewed = await self._auth_call(
+                "/auth/token/refresh", {"refresh_token": tokens.refresh_token}, self._tokens_of
             )
-            renewed = lp.tokens_from_body(body, self.http.now())
             self._save(
                 Tokens(
                     renewed.access_token,
@@ -208,18 +230,19 @@ class LazadaConnector(HttpConnector):
 
     async def _send(
         self, method: str, url: str, params: dict[str, str], accept: Collection[str]
-    ) -> dict[str, Any]:
+    ) -> Answer:
         if method == "GET":
             response = await self.http.send("GET", url, params=params)
         else:
             response = await self.http.send("POST", url, data=params)
         body = read_body(response)
-        if str(body.get("code")) == "0" or str(body.get("code")) in accept:
+        code = body.scalar_text("code")
+        if code == "0" or code in accept:
             return body
         raise lp.error_from_body(body)
 
-    async def _auth_call(self, api: str, business: Mapping[str, str]) -> dict[str, Any]:
-        async def attempt() -> dict[str, Any]:
+    async def _auth_call(self, api: str, business: Mapping[str, str], parse: Parse[T]) -> T:
+        async def attempt() -> T:
             params = lp.signed_params(
                 api,
                 business,
@@ -227,7 +250,7 @@ class LazadaConnector(HttpConnector):
                 app_secret=self._secret,
                 timestamp_ms=self._now_ms(),
             )
-            return await self._send("POST", f"{self.auth_url}{api}", params, ())
+            return parse(await self._send("POST", f"{self.auth_url}{api}", params, ()))
 
         return await self.http.call(attempt)
 
@@ -236,16 +259,18 @@ class LazadaConnector(HttpConnector):
         method: str,
         api: str,
         business: Mapping[str, str],
+        parse: Parse[T],
         accept: Collection[str] = (),
-    ) -> dict[str, Any]:
-        """A seller API call: signed per attempt, token refreshed once when it expired."""
+    ) -> T:
+        """A seller API call: signed per attempt, token refreshed once when it expired, and
+        its answer parsed inside the attempt, so a malformed answer is retried too."""
         tokens = self._require_tokens()
         if self._expired(tokens.access_expires_at):
             # known to be stale: refresh now rather than spend a request to learn it
             await self._refresh(tokens.access_token)
         used: list[str] = []
 
-        async def attempt() -> dict[str, Any]:
+        async def attempt() -> T:
             token = self._require_tokens().access_token
             used.append(token)
             params = lp.signed_params(
@@ -256,7 +281,7 @@ class LazadaConnector(HttpConnector):
                 timestamp_ms=self._now_ms(),
                 access_token=token,
             )
-            return await self._send(method, api, params, accept)
+            return parse(await self._send(method, api, params, accept))
 
         async def refresh() -> None:
             await self._refresh(used[-1] if used else None)
@@ -268,16 +293,14 @@ class LazadaConnector(HttpConnector):
         scroll = lp.ProductScroll(self.capabilities.page_size)
         seen: set[str] = set()
         while True:
-            data = (await self._call("GET", "/products/get", scroll.params())).get("data") or {}
-            products = data.get("products") or []
-            for product in products:
-                item_id = str(product.get("item_id"))
+            page = await self._call("GET", PRODUCTS, scroll.params(), _products)
+            for item_id, listings in page.listings:
                 if item_id in seen:
                     continue
                 seen.add(item_id)
-                for listing in lp.listings_of(product):
+                for listing in listings:
                     yield listing
-            if not scroll.advance(products, int(data.get("total_products") or 0)):
+            if not scroll.advance(page.products, page.total):
                 return
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
@@ -286,7 +309,7 @@ class LazadaConnector(HttpConnector):
         waiting: list[str] = []
         more = True
         while more:
-            ids, total = lp.orders_page(await self._call("GET", lp.ORDERS_API, scroll.params()))
+            ids, total = await self._call("GET", lp.ORDERS_API, scroll.params(), lp.orders_page)
             for order_id in ids:
                 if order_id not in seen:
                     seen.add(order_id)
@@ -295,8 +318,9 @@ class LazadaConnector(HttpConnector):
             # items in full batches of 50 as pages come in, the rest after the last page
             while len(waiting) >= lp.ORDER_ITEMS_BATCH or (waiting and not more):
                 batch, waiting = waiting[: lp.ORDER_ITEMS_BATCH], waiting[lp.ORDER_ITEMS_BATCH :]
-                body = await self._call("GET", lp.ORDER_ITEMS_API, lp.order_items_query(batch))
-                for line in lp.order_lines(body, batch):
+                query = lp.order_items_query(batch)
+                parse = partial(lp.order_lines, order_ids=batch)
+                for line in await self._call("GET", lp.ORDER_ITEMS_API, query, parse):
                     yield line
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
@@ -306,9 +330,9 @@ class LazadaConnector(HttpConnector):
             "offset": "0",
             "sku_seller_list": json.dumps([sku], ensure_ascii=False),
         }
-        data = (await self._call("GET", "/products/get", query)).get("data") or {}
-        for product in data.get("products") or []:
-            for listing in lp.listings_of(product):
+        page = await self._call("GET", PRODUCTS, query, _products)
+        for _item_id, listings in page.listings:
+            for listing in listings:
                 if listing.seller_sku == sku:
                     return listing
         return None
@@ -334,8 +358,9 @@ class LazadaConnector(HttpConnector):
             return url
         if url not in self._migrated:
             payload = {"payload": lp.migrate_payload(url)}
-            body = await self._call("POST", "/image/migrate", payload)
-            self._migrated[url] = lp.migrated_url(body.get("data") or {})
+            self._migrated[url] = await self._call(
+                "POST", "/image/migrate", payload, lp.migrated_url
+            )
         return self._migrated[url]
 
     async def create_listing(self, draft: ListingDraft) -> str:
@@ -352,8 +377,8 @@ class LazadaConnector(HttpConnector):
             weight_g=weight,
             package_cm=self.package_cm,
         )
-        body = await self._call("POST", "/product/create", {"payload": payload})
-        return lp.created_remote_id(body.get("data") or {}, draft.sku)
+        parse = partial(lp.created_remote_id, sku=draft.sku)
+        return await self._call("POST", "/product/create", {"payload": payload}, parse)
 
     async def _update(
         self,
@@ -363,14 +388,12 @@ class LazadaConnector(HttpConnector):
     ) -> list[ItemResult]:
         results: list[ItemResult] = []
         for chunk in chunked(updates, batch):
+            parse = partial(lp.batch_results, chunk)
             try:
-                body = await self._call(
-                    "POST", PRICE_QUANTITY, {"payload": payload(chunk)}, {"501"}
-                )
+                business = {"payload": payload(chunk)}
+                results += await self._call("POST", PRICE_QUANTITY, business, parse, {"501"})
             except RejectedError as exc:
                 results.extend(ItemResult(u.sku, u.remote_id, exc) for u in chunk)
-                continue
-            results.extend(lp.batch_results(chunk, body))
         return results
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
@@ -382,10 +405,10 @@ class LazadaConnector(HttpConnector):
     def _status_call(self, change: StatusChange) -> Awaitable[dict[str, Any]]:
         if change.status is ListingStatus.UNLISTED:
             body = {"apiRequestBody": lp.deactivate_body(change.remote_id)}
-            return self._call("POST", "/product/deactivate", body, {"E0004"})
+            return self._call("POST", "/product/deactivate", body, Answer.mapping, {"E0004"})
         if change.status is ListingStatus.LIVE:
             payload = lp.relist_payload(change.remote_id, change.sku)
-            return self._call("POST", "/product/update", {"payload": payload})
+            return self._call("POST", "/product/update", {"payload": payload}, Answer.mapping)
         raise RejectedError(
             f"cannot set a listing to {change.status.value!r}", platform=PLATFORM, code="status"
         )
@@ -407,7 +430,8 @@ class LazadaConnector(HttpConnector):
                 False, "not authorized yet: the seller must authorize the app (OAuth code)"
             )
         try:
-            await self._call("GET", "/products/get", {"filter": "all", "limit": "1", "offset": "0"})
+            query = {"filter": "all", "limit": "1", "offset": "0"}
+            await self._call("GET", PRODUCTS, query, _products)
         except (FatalConfigError, AuthExpiredError) as exc:
             tokens = self._stored()
             return CredentialStatus(

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
+from ocopsync.connectors.answers import Answer, as_answer, described
 from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
@@ -37,6 +38,7 @@ from ocopsync.errors import (
     RejectedError,
     TransientError,
 )
+from ocopsync.i18n import _
 
 PLATFORM = "lazada"
 DEFAULT_AUTH_URL = "https://auth.lazada.com/rest"
@@ -141,16 +143,19 @@ def ban_seconds(message: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def error_from_body(body: Mapping[str, Any]) -> ConnectorError:
+def error_from_body(body: Any) -> ConnectorError:
     """Map an error envelope to our tree, keeping Lazada's code and message."""
-    code = str(body.get("code", ""))
-    message = str(body.get("message") or code or "error")
-    details = [str(d.get("message")) for d in body.get("detail") or [] if isinstance(d, dict)]
+    envelope = as_answer(body, PLATFORM)
+    code = envelope.scalar_text("code")
+    message = envelope.scalar_text("message") or code or "error"
+    detail = envelope.get("detail")
+    entries = detail if isinstance(detail, list) else []
+    details = [str(d.get("message")) for d in entries if isinstance(d, dict)]
     if details:
         message = f"{message}: {'; '.join(details[:5])}"
     cls = ERROR_BY_CODE.get(code)
     if cls is None:
-        cls = RejectedError if body.get("type") == "ISV" else TransientError
+        cls = RejectedError if envelope.get("type") == "ISV" else TransientError
     if cls is RateLimitedError:
         # 901's docs say "retry in the next second"; ApiCallLimit names its ban (§5).
         wait = ban_seconds(message) or 1.0
@@ -158,23 +163,24 @@ def error_from_body(body: Mapping[str, Any]) -> ConnectorError:
     return cls(message, platform=PLATFORM, code=code)
 
 
-def tokens_from_body(body: Mapping[str, Any], now: float) -> Tokens:
+def tokens_from_body(body: Any, now: float) -> Tokens:
     """Tokens from /auth/token/create or /refresh (fields at the top level, §2.2)."""
-    access = str(body.get("access_token") or "")
+    answer = as_answer(body, PLATFORM)
+    access = answer.scalar_text("access_token")
     if not access:
         raise FatalConfigError("token answer carried no access_token", platform=PLATFORM)
-    expires_in = float(body.get("expires_in") or 0)
-    refresh_in = float(body.get("refresh_expires_in") or 0)
-    info = body.get("country_user_info") or body.get("country_user_info_list") or [{}]
+    expires_in = answer.number("expires_in")
+    refresh_in = answer.number("refresh_expires_in")
+    info = answer.get("country_user_info") or answer.get("country_user_info_list") or [{}]
     first = info[0] if isinstance(info, list) and info and isinstance(info[0], dict) else {}
     extra = {
-        "country": str(body.get("country") or ""),
-        "account": str(body.get("account") or ""),
+        "country": answer.scalar_text("country"),
+        "account": answer.scalar_text("account"),
         "seller_id": str(first.get("seller_id") or ""),
     }
     return Tokens(
         access_token=access,
-        refresh_token=str(body.get("refresh_token") or ""),
+        refresh_token=answer.scalar_text("refresh_token"),
         access_expires_at=_at(now + expires_in) if expires_in > 0 else None,
         # refresh_expires_in == 0 means the token cannot be refreshed (§2.2)
         refresh_expires_at=_at(now + refresh_in) if refresh_in > 0 else None,
@@ -213,26 +219,36 @@ def listing_status(product_status: str, sku_status: str) -> ListingStatus | None
     return ListingStatus.UNLISTED
 
 
-def listings_of(product: Mapping[str, Any]) -> list[RemoteListing]:
+def listings_of(product: Any) -> list[RemoteListing]:
     """One listing per SKU of a GetProducts product."""
-    attributes = product.get("attributes") or {}
-    name = str(attributes.get("name") or "")
+    item = as_answer(product, PLATFORM, "data.products[]")
+    attributes = item.obj("attributes") if item.get("attributes") is not None else None
+    name = attributes.scalar_text("name") if attributes is not None else ""
+    item_id = item.ident("item_id")
     listings = []
-    for sku in product.get("skus") or []:
-        status = listing_status(str(product.get("status") or ""), str(sku.get("Status") or ""))
+    for sku in item.items("skus", optional=True):
+        status = listing_status(item.scalar_text("status"), sku.scalar_text("Status"))
         if status is None:
             continue
         listings.append(
             RemoteListing(
-                remote_id=make_remote_id(product.get("item_id"), sku.get("SkuId")),
-                seller_sku=str(sku.get("SellerSku") or ""),
+                remote_id=make_remote_id(item_id, sku.get("SkuId")),
+                seller_sku=sku.scalar_text("SellerSku"),
                 name=name,
-                price=round(float(sku.get("price") or 0)),
-                stock=int(sku.get("quantity") or 0),
+                price=round(sku.number("price")),
+                stock=sku.count("quantity"),
                 status=status,
             )
         )
     return listings
+
+
+def products_page(body: Any) -> tuple[list[Answer], int]:
+    """The products of one GetProducts answer (each read by :func:`listings_of`) and
+    ``total_products``; ``data`` may be left out of an empty page."""
+    envelope = as_answer(body, PLATFORM)
+    data = envelope.obj("data") if envelope.get("data") is not None else envelope.child("data", {})
+    return data.items("products", optional=True), data.count("total_products")
 
 
 def iso_second(epoch_s: int) -> str:
@@ -262,10 +278,10 @@ class ProductScroll:
             params["create_after"] = iso_second(self.create_after)
         return params
 
-    def advance(self, products: Sequence[Mapping[str, Any]], total: int) -> bool:
+    def advance(self, products: Sequence[Answer], total: int) -> bool:
         """Move past ``products``; False when the shop has no more."""
         for product in products:
-            second = int(product.get("created_time") or 0) // 1000
+            second = product.count("created_time") // 1000
             if second == self.tail_second:
                 self.tail_count += 1
             else:
@@ -300,10 +316,12 @@ def migrate_payload(url: str) -> str:
     return f"<Request><Image><Url>{escape(url)}</Url></Image></Request>"
 
 
-def migrated_url(data: Mapping[str, Any]) -> str:
-    url = str((data.get("image") or {}).get("url") or "")
+def migrated_url(body: Any) -> str:
+    """The Lazada-hosted URL of a MigrateImage answer (``data.image.url``)."""
+    image = as_answer(body, PLATFORM).obj("data").obj("image")
+    url = image.text("url")
     if not url:
-        raise TransientError("image migration answered no URL", platform=PLATFORM)
+        raise image.fail(_("should not be empty"), "url")
     return url
 
 
@@ -346,14 +364,14 @@ def create_payload(
     return _json({"Request": {"Product": product}})
 
 
-def created_remote_id(data: Mapping[str, Any], sku: str) -> str:
-    item_id = data.get("item_id")
-    if item_id in (None, ""):
-        raise TransientError("create answered no item_id", platform=PLATFORM)
-    for entry in data.get("sku_list") or []:
-        if str(entry.get("seller_sku")) == sku:
+def created_remote_id(body: Any, sku: str) -> str:
+    """Our id of what CreateProduct made: ``data.item_id``, with the SKU's ``sku_id``."""
+    data = as_answer(body, PLATFORM).obj("data")
+    item_id = data.ident("item_id")
+    for entry in data.items("sku_list", optional=True):
+        if entry.scalar_text("seller_sku") == sku:
             return make_remote_id(item_id, entry.get("sku_id"))
-    return str(item_id)
+    return item_id
 
 
 # -- price, stock, status (§3 UpdatePriceQuantity, DeactivateProduct, UpdateProduct) ---
@@ -378,19 +396,22 @@ def stock_payload(updates: Sequence[StockUpdate]) -> str:
 
 
 def batch_results(
-    updates: Sequence[PriceUpdate] | Sequence[StockUpdate], body: Mapping[str, Any]
+    updates: Sequence[PriceUpdate] | Sequence[StockUpdate], body: Any
 ) -> list[ItemResult]:
     """One result per update from a ``code "0"`` or ``"501"`` answer.
 
     A 501 lists the failed SKUs in ``detail`` as ``{field, seller_sku, message}`` (our
     reading; the item shape is NF, §4); the SKUs it does not list were applied.
     """
-    if str(body.get("code")) == "0":
+    envelope = as_answer(body, PLATFORM)
+    code = envelope.scalar_text("code")
+    if code == "0":
         return [ItemResult(u.sku, u.remote_id) for u in updates]
-    code = str(body.get("code", ""))
-    failed = {str(d.get("seller_sku")): d for d in body.get("detail") or [] if isinstance(d, dict)}
+    detail = envelope.get("detail")
+    entries = detail if isinstance(detail, list) else []
+    failed = {str(d.get("seller_sku")): d for d in entries if isinstance(d, dict)}
     if not failed.keys() & {u.sku for u in updates}:
-        whole = error_from_body(body)
+        whole = error_from_body(envelope)
         return [ItemResult(u.sku, u.remote_id, whole) for u in updates]
     results = []
     for u in updates:
@@ -437,11 +458,6 @@ CANCELLED_STATUSES = frozenset({"canceled", "cancelled"})
 RETURNED_STATUSES = frozenset({"returned", "shipped_back", "shipped_back_success"})
 """Item statuses whose unit is back with the seller: returned by the buyer, or a failed
 delivery shipped back (``shipped_back*`` are in GetOrders' status list; our reading)."""
-
-
-def malformed(api: str, what: str) -> TransientError:
-    """An answer we cannot read: the platform's fault, reported on this connection."""
-    return TransientError(f"{api} answered {what}", platform=PLATFORM, code="malformed")
 
 
 def order_date(moment: datetime) -> str:
@@ -543,31 +559,27 @@ def order_time(value: Any) -> datetime | None:
     return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
-def _count(value: Any, api: str, name: str) -> int | None:
+def _count(answer: Answer, key: str) -> int | None:
+    value = answer.get(key)
     if value is None:
         return None
     found = _whole_id(value)
     if found is None:
-        raise malformed(api, f"{name} {value!r}, not a count")
+        raise answer.fail(_("should be a count, got {got}").format(got=described(value)), key)
     return int(found)
 
 
-def orders_page(body: Mapping[str, Any]) -> tuple[list[str], int | None]:
+def orders_page(body: Any) -> tuple[list[str], int | None]:
     """The order ids of one GetOrders answer and its ``countTotal`` (None if absent)."""
-    data = body.get("data")
-    if not isinstance(data, dict):
-        raise malformed(ORDERS_API, "no data object")
-    total = _count(data.get("countTotal"), ORDERS_API, "countTotal")
-    orders = data.get("orders")
-    if orders is None and _count(data.get("count"), ORDERS_API, "count") == 0:
+    data = as_answer(body, PLATFORM).obj("data")
+    total = _count(data, "countTotal")
+    if data.get("orders") is None and _count(data, "count") == 0:
         return [], total
-    if not isinstance(orders, list):
-        raise malformed(ORDERS_API, "no orders list")
     ids = []
-    for order in orders:
-        order_id = _whole_id(order.get("order_id")) if isinstance(order, dict) else None
+    for order in data.items("orders"):
+        order_id = _whole_id(order.get("order_id"))
         if order_id is None:
-            raise malformed(ORDERS_API, "an order without a numeric order_id")
+            raise order.fail(_("should be a numeric id"), "order_id")
         ids.append(order_id)
     return ids, total
 
@@ -583,46 +595,41 @@ def order_line_status(status: str) -> OrderLineStatus:
     return OrderLineStatus.ACTIVE
 
 
-def _order_line(order_id: str, item: Any) -> OrderLine:
-    fields = item if isinstance(item, dict) else {}
-    line_id = _whole_id(fields.get("order_item_id"))
-    sku, status = fields.get("sku"), fields.get("status")
-    created, updated = order_time(fields.get("created_at")), order_time(fields.get("updated_at"))
-    if (
-        line_id is None
-        or not isinstance(sku, str)
-        or not isinstance(status, str)
-        or created is None
-        or updated is None
-    ):
-        raise malformed(
-            ORDER_ITEMS_API,
-            f"an unreadable item of order {order_id} "
-            "(needs order_item_id, sku, status, created_at, updated_at)",
-        )
+def _time(answer: Answer, key: str) -> datetime:
+    moment = order_time(answer.get(key))
+    if moment is None:
+        detail = _("should be a time with a zone, got {got}").format(got=described(answer.get(key)))
+        raise answer.fail(detail, key)
+    return moment
+
+
+def _order_line(order_id: str, item: Answer) -> OrderLine:
+    line_id = _whole_id(item.get("order_item_id"))
+    if line_id is None:
+        raise item.fail(_("should be a numeric id"), "order_item_id")
+    created, updated = _time(item, "created_at"), _time(item, "updated_at")
+    sku, status = item.text("sku"), item.text("status")
     # One order item is one unit on Lazada: an order of 3 units has 3 items (§7).
     return OrderLine(order_id, line_id, sku, 1, order_line_status(status), created, updated)
 
 
-def order_lines(body: Mapping[str, Any], order_ids: Sequence[str]) -> list[OrderLine]:
+def order_lines(body: Any, order_ids: Sequence[str]) -> list[OrderLine]:
     """One line per order item of a GetMultipleOrderItems answer for ``order_ids``.
 
     An order we asked for and did not get back is an error, not zero sales: counting
     from orders must never undercount in silence.
     """
-    data = body.get("data")
-    if not isinstance(data, list):
-        raise malformed(ORDER_ITEMS_API, "no data list")
+    answer = as_answer(body, PLATFORM)
     lines: list[OrderLine] = []
     found: set[str] = set()
-    for entry in data:
-        order_id = _whole_id(entry.get("order_id")) if isinstance(entry, dict) else None
-        items = entry.get("order_items") if isinstance(entry, dict) else None
-        if order_id is None or not isinstance(items, list):
-            raise malformed(ORDER_ITEMS_API, "an order without order_id or order_items")
+    for entry in answer.items("data"):
+        order_id = _whole_id(entry.get("order_id"))
+        if order_id is None:
+            raise entry.fail(_("should be a numeric id"), "order_id")
         found.add(order_id)
-        lines.extend(_order_line(order_id, item) for item in items)
+        lines.extend(_order_line(order_id, item) for item in entry.items("order_items"))
     missing = [i for i in order_ids if i not in found]
     if missing:
-        raise malformed(ORDER_ITEMS_API, f"no items for order(s) {', '.join(missing[:5])}")
+        detail = _("no items for order(s) {orders}").format(orders=", ".join(missing[:5]))
+        raise answer.fail(detail, "data")
     return lines

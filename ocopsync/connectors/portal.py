@@ -19,18 +19,22 @@ kept in this one module (and emulated by :mod:`ocopsync.sandbox.portal`):
   stays ``placed`` while any line is);
 - errors ``{"error": {"code", "message"}}`` with 401, 404, 409, 422, 429 (+ Retry-After), 5xx.
 
-A 2xx answer that is not JSON, or an order with a missing or mistyped field, is a
-TransientError ``bad_answer``: retried like a failed call, this connection's error after.
+A 2xx answer that carries ``{"error": ...}`` is that error (transient: a 2xx says nothing
+of its kind). One that is not JSON, is empty, or has a field missing or mistyped is an
+:class:`~ocopsync.errors.UnexpectedAnswerError` (code ``bad_answer``, read through
+:mod:`.answers`): retried like a failed call, this connection's error after.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
+from ocopsync.connectors.answers import Answer, as_answer, decoded
 from ocopsync.connectors.base import (
     Capabilities,
     ConnectorContext,
@@ -55,6 +59,7 @@ from ocopsync.errors import (
 )
 
 PLATFORM = "portal"
+PRODUCTS = "/api/v1/products"
 ORDERS = "/api/v1/orders"
 ORDER_PAGE_SIZE = 100
 LINE_STATUS = {
@@ -68,6 +73,7 @@ STATUS_FROM_REMOTE = {
     "pending": ListingStatus.PENDING,
 }
 STATUS_TO_REMOTE = {ListingStatus.LIVE: "published", ListingStatus.UNLISTED: "hidden"}
+T = TypeVar("T")
 
 # HTTP status -> what the caller should do (401/403: the key is wrong, stop this connection).
 ERROR_BY_STATUS: dict[int, type[ConnectorError]] = {
@@ -81,49 +87,38 @@ ERROR_BY_STATUS: dict[int, type[ConnectorError]] = {
 
 
 def error_from_response(response: httpx.Response) -> ConnectorError:
-    """Map a non-2xx portal answer (429 and 5xx are handled by the HTTP layer) to our tree."""
-    try:
-        payload = response.json().get("error", {})
-    except (ValueError, AttributeError):
-        payload = {}
+    """Map a portal error (a non-2xx, or a 2xx carrying ``error``) onto our tree; 429 and
+    5xx are handled by the HTTP layer, and an unknown status is transient."""
+    body = decoded(response)
+    payload = body.get("error") if isinstance(body, dict) else None
+    payload = payload if isinstance(payload, dict) else {}
     code = str(payload.get("code") or response.status_code)
     message = str(payload.get("message") or response.reason_phrase or "error")
     cls = ERROR_BY_STATUS.get(response.status_code, TransientError)
     return cls(message, platform=PLATFORM, code=code)
 
 
-def parse_item(item: dict[str, Any]) -> RemoteListing:
+def carries_error(answer: Answer) -> bool:
+    """A success answer whose body is ``{"error": {...}}``: the portal's error, not data."""
+    return isinstance(answer.value, dict) and isinstance(answer.value.get("error"), dict)
+
+
+def parse_item(item: Any) -> RemoteListing:
+    product = as_answer(item, PLATFORM)
     return RemoteListing(
-        remote_id=str(item["id"]),
-        seller_sku=str(item.get("sku") or ""),
-        name=str(item.get("name") or ""),
-        price=int(item.get("price") or 0),
-        stock=int(item.get("stock") or 0),
-        status=STATUS_FROM_REMOTE.get(str(item.get("status")), ListingStatus.UNLISTED),
+        remote_id=product.ident("id"),
+        seller_sku=product.scalar_text("sku"),
+        name=product.scalar_text("name"),
+        price=product.count("price"),
+        stock=product.count("stock"),
+        status=STATUS_FROM_REMOTE.get(product.scalar_text("status"), ListingStatus.UNLISTED),
     )
 
 
-def bad_answer(detail: str) -> TransientError:
-    return TransientError(f"answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer")
-
-
-def _field(obj: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
-    value = obj.get(key)
-    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
-        return value
-    raise bad_answer(f"{where}.{key} should be {kind.__name__}, got {type(value).__name__}")
-
-
-def _instant(obj: Mapping[str, Any], key: str, where: str) -> datetime:
-    text = _field(obj, key, str, where)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise bad_answer(f"{where}.{key} should be ISO 8601 with an offset, got {text!r}")
-    return when.astimezone(UTC)
+def product_page(data: Any) -> tuple[list[RemoteListing], int]:
+    """The listings of one products page, and the total the portal reports."""
+    page = as_answer(data, PLATFORM)
+    return [parse_item(item) for item in page.items("items")], page.whole("total")
 
 
 def iso(when: datetime) -> str:
@@ -133,31 +128,50 @@ def iso(when: datetime) -> str:
 
 
 def parse_order(order: Any) -> list[OrderLine]:
-    if not isinstance(order, dict):
-        raise bad_answer("items[] should hold objects")
-    order_id = _field(order, "id", str, "order")
-    created = _instant(order, "created_at", "order")
-    updated = _instant(order, "updated_at", "order")
-    lines = []
-    for line in _field(order, "lines", list, "order"):
-        if not isinstance(line, dict):
-            raise bad_answer("order.lines[] should hold objects")
-        status = LINE_STATUS.get(_field(line, "status", str, "line"))
-        if status is None:
-            raise bad_answer(f"line.status {line['status']!r} is not placed/cancelled/returned")
-        line_id, sku = _field(line, "id", str, "line"), _field(line, "sku", str, "line")
-        quantity = _field(line, "quantity", int, "line")
-        lines.append(OrderLine(order_id, line_id, sku, quantity, status, created, updated))
-    return lines
+    entry = as_answer(order, PLATFORM, "items[]")
+    entry.mapping()
+    order_id = entry.text("id")
+    created, updated = entry.instant("created_at"), entry.instant("updated_at")
+    return [
+        OrderLine(
+            order_id,
+            line.text("id"),
+            line.text("sku"),
+            line.whole("quantity"),
+            line.one_of("status", LINE_STATUS),
+            created,
+            updated,
+        )
+        for line in entry.items("lines")
+    ]
 
 
 def order_page(data: Any) -> tuple[list[OrderLine], int, int]:
     """The lines of one page of orders, how many orders it held, and the total."""
-    if not isinstance(data, dict):
-        raise bad_answer("an orders page should be an object")
-    orders = _field(data, "items", list, "page")
-    total = _field(data, "total", int, "page")
+    page = as_answer(data, PLATFORM)
+    orders = page.items("items")
+    total = page.whole("total")
     return [line for order in orders for line in parse_order(order)], len(orders), total
+
+
+def batch_results(
+    data: Any, chunk: Sequence[PriceUpdate] | Sequence[StockUpdate]
+) -> list[ItemResult]:
+    """One result per update sent, matched on ``id``; an item left out is transient."""
+    by_id = {r.ident("id"): r for r in as_answer(data, PLATFORM).items("results")}
+    results = []
+    for u in chunk:
+        r = by_id.get(u.remote_id)
+        err: ConnectorError | None = None
+        if r is None:
+            err = TransientError("batch answer left this item out", platform=PLATFORM)
+        elif r.get("ok") is not True:
+            e = r.obj("error") if isinstance(r.get("error"), dict) else r.child("error", {})
+            err = RejectedError(
+                e.scalar_text("message", "refused"), platform=PLATFORM, code=e.scalar_text("code")
+            )
+        results.append(ItemResult(u.sku, u.remote_id, err))
+    return results
 
 
 def create_body(draft: ListingDraft) -> dict[str, Any]:
@@ -193,20 +207,19 @@ class PortalConnector(HttpConnector):
         self._start_http(ctx)
 
     async def _request(
-        self, method: str, url: str, read: Callable[[Any], Any] | None = None, **kwargs: Any
-    ) -> Any:
-        """The JSON of one call, or ``read(json)``: reading inside the attempt retries a
-        malformed answer like a failed call."""
+        self, method: str, url: str, read: Callable[[Answer], T], **kwargs: Any
+    ) -> T:
+        """``read(answer)`` of one call, read inside the attempt so that a malformed
+        answer is retried like a failed call."""
 
-        async def attempt() -> Any:
+        async def attempt() -> T:
             response = await self.http.send(method, url, headers=self._auth, **kwargs)
             if not response.is_success:
                 raise error_from_response(response)
-            try:
-                data = response.json()
-            except ValueError:
-                raise bad_answer(f"HTTP {response.status_code} without JSON") from None
-            return read(data) if read else data
+            answer = Answer.of(response, PLATFORM)
+            if carries_error(answer):
+                raise error_from_response(response)
+            return read(answer)
 
         return await self.http.call(attempt)
 
@@ -214,13 +227,11 @@ class PortalConnector(HttpConnector):
         page = 1
         size = self.capabilities.page_size
         while True:
-            data = await self._request(
-                "GET", "/api/v1/products", params={"page": page, "page_size": size}
-            )
-            items = data.get("items", [])
-            for item in items:
-                yield parse_item(item)
-            if len(items) < size or page * size >= int(data.get("total", 0)):
+            params = {"page": page, "page_size": size}
+            items, total = await self._request("GET", PRODUCTS, product_page, params=params)
+            for listing in items:
+                yield listing
+            if len(items) < size or page * size >= total:
                 return
             page += 1
 
@@ -229,7 +240,7 @@ class PortalConnector(HttpConnector):
         page, size = 1, ORDER_PAGE_SIZE
         while True:
             params = {**window, "page": page, "page_size": size}
-            lines, count, total = await self._request("GET", ORDERS, read=order_page, params=params)
+            lines, count, total = await self._request("GET", ORDERS, order_page, params=params)
             for line in lines:
                 yield line
             if count < size or page * size >= total:
@@ -237,18 +248,17 @@ class PortalConnector(HttpConnector):
             page += 1
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
-        data = await self._request(
-            "GET", "/api/v1/products", params={"sku": sku, "page": 1, "page_size": 1}
-        )
-        items = data.get("items", [])
-        return parse_item(items[0]) if items else None
+        params = {"sku": sku, "page": 1, "page_size": 1}
+        items, _ = await self._request("GET", PRODUCTS, product_page, params=params)
+        return items[0] if items else None
 
     def missing_for_create(self, draft: ListingDraft) -> list[str]:
         return []
 
     async def create_listing(self, draft: ListingDraft) -> str:
-        data = await self._request("POST", "/api/v1/products", json=create_body(draft))
-        return str(data["id"])
+        return await self._request(
+            "POST", PRODUCTS, lambda item: item.ident("id"), json=create_body(draft)
+        )
 
     async def _batch(
         self, updates: Sequence[PriceUpdate] | Sequence[StockUpdate], field: str
@@ -257,27 +267,11 @@ class PortalConnector(HttpConnector):
         for chunk in chunked(updates, self.capabilities.price_batch):
             body = {"updates": [{"id": u.remote_id, field: getattr(u, field)} for u in chunk]}
             try:
-                data = await self._request("POST", "/api/v1/products/batch", json=body)
+                results += await self._request(
+                    "POST", f"{PRODUCTS}/batch", partial(batch_results, chunk=chunk), json=body
+                )
             except RejectedError as exc:
                 results.extend(ItemResult(u.sku, u.remote_id, exc) for u in chunk)
-                continue
-            by_id = {str(r.get("id")): r for r in data.get("results", [])}
-            for u in chunk:
-                r = by_id.get(u.remote_id)
-                if r is None:
-                    err: ConnectorError | None = TransientError(
-                        "batch answer left this item out", platform=PLATFORM
-                    )
-                elif r.get("ok"):
-                    err = None
-                else:
-                    e = r.get("error") or {}
-                    err = RejectedError(
-                        str(e.get("message", "refused")),
-                        platform=PLATFORM,
-                        code=str(e.get("code", "")),
-                    )
-                results.append(ItemResult(u.sku, u.remote_id, err))
         return results
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
@@ -292,7 +286,8 @@ class PortalConnector(HttpConnector):
             try:
                 await self._request(
                     "PATCH",
-                    f"/api/v1/products/{change.remote_id}",
+                    f"{PRODUCTS}/{change.remote_id}",
+                    Answer.mapping,
                     json={"status": STATUS_TO_REMOTE[change.status]},
                 )
             except RejectedError as exc:
@@ -302,8 +297,9 @@ class PortalConnector(HttpConnector):
         return results
 
     async def check(self) -> CredentialStatus:
+        """One products page, read as a sync reads it: an answer we cannot read fails."""
         try:
-            await self._request("GET", "/api/v1/products", params={"page": 1, "page_size": 1})
+            await self._request("GET", PRODUCTS, product_page, params={"page": 1, "page_size": 1})
         except FatalConfigError as exc:
             return CredentialStatus(False, exc.message)
         return CredentialStatus(True, "API key accepted; API keys do not expire")

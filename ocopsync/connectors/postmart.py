@@ -55,21 +55,23 @@ the token store with its expiry and reused by later runs until then, bound to th
 ``client_id`` that obtained it (in ``Tokens.extra``) so new credentials never use an
 old client's token; ``invalid_token`` is handled like ``token_expired`` (new token,
 one retry), since with client credentials a fresh token is always one call away;
-image URLs are taken as they are, with no upload step; an answer without ``data``, or an
-order with a missing or mistyped field, is a TransientError ``bad_answer``, retried like a
-failed call and this connection's error after.
+image URLs are taken as they are, with no upload step; an answer that is not a JSON
+object, has no ``data``, or has a field missing or mistyped is an UnexpectedAnswerError
+``bad_answer`` (read through :mod:`.answers`), retried like a failed call and this
+connection's error after; a 2xx answer carrying ``error`` is that error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
+from ocopsync.connectors.answers import Answer, as_answer
 from ocopsync.connectors.base import (
     Capabilities,
     ConnectorContext,
@@ -95,8 +97,10 @@ from ocopsync.errors import (
     RejectedError,
     TransientError,
 )
+from ocopsync.i18n import _
 
 PLATFORM = "postmart"
+T = TypeVar("T")
 PRODUCTS = "/api/seller/v2/products"
 ORDERS = "/api/seller/v2/orders"
 MAX_ITEMS = 50
@@ -131,30 +135,26 @@ def error_for(code: str, message: str) -> ConnectorError:
     return ERRORS.get(code, RejectedError)(message, platform=PLATFORM, code=code)
 
 
-def _decoded(response: httpx.Response) -> dict[str, Any]:
-    """Postmart always answers a JSON object; anything else (a proxy's page) is transient."""
-    with contextlib.suppress(ValueError):
-        payload = response.json()
-        if isinstance(payload, dict):
-            return payload
-    raise TransientError(f"unreadable answer (HTTP {response.status_code})", platform=PLATFORM)
-
-
-def answer(response: httpx.Response) -> dict[str, Any]:
-    """The JSON of a 2xx answer; our error for a 4xx (429 and 5xx never get here)."""
-    payload = _decoded(response)
-    if response.is_success:
+def answer(response: httpx.Response) -> Answer:
+    """The JSON object of a 2xx answer; our error for a 4xx, or for a 2xx that carries
+    ``error`` (429 and 5xx never get here). Postmart always answers a JSON object, so
+    anything else (a proxy's page) is an unexpected answer, whatever its status."""
+    payload = Answer.of(response, PLATFORM)
+    payload.mapping()
+    error = payload.get("error")
+    if response.is_success and error is None:
         return payload
-    error: dict[str, Any] = payload["error"] if isinstance(payload.get("error"), dict) else {}
-    code = str(error.get("code") or response.status_code)
-    raise error_for(code, str(error.get("message") or response.reason_phrase))
+    details = payload.child("error", error if isinstance(error, dict) else {})
+    code = details.scalar_text("code") or str(response.status_code)
+    raise error_for(code, details.scalar_text("message") or response.reason_phrase)
 
 
-def tokens_from(payload: Mapping[str, Any], now: float, client_id: str) -> Tokens:
+def tokens_from(payload: Any, now: float, client_id: str) -> Tokens:
     """Our record of a token answer; its lifetime counts from ``now`` (our clock)."""
-    expires_at = datetime.fromtimestamp(now + float(payload.get("expires_in") or 0), UTC)
+    token = as_answer(payload, PLATFORM)
+    expires_at = datetime.fromtimestamp(now + token.number("expires_in"), UTC)
     return Tokens(
-        access_token=str(payload["access_token"]),
+        access_token=token.text("access_token"),
         access_expires_at=expires_at,
         extra={"client_id": client_id},
     )
@@ -170,58 +170,41 @@ def usable(tokens: Tokens | None, client_id: str, now: float) -> bool:
     )
 
 
-def parse_product(item: Mapping[str, Any]) -> RemoteListing:
+def parse_product(item: Any) -> RemoteListing:
     """Postmart always sends every field of a product, so none is defaulted here."""
-    status = STATUS_FROM_REMOTE.get(str(item["status"]), ListingStatus.UNLISTED)
+    product = as_answer(item, PLATFORM)
     return RemoteListing(
-        str(item["id"]),
-        str(item["sku"]),
-        str(item["name"]),
-        int(item["price"]),
-        int(item["stock"]),
-        status,
+        product.ident("id"),
+        product.text("sku"),
+        product.text("name"),
+        product.count("price"),
+        product.whole("stock"),
+        STATUS_FROM_REMOTE.get(product.text("status"), ListingStatus.UNLISTED),
     )
 
 
-def batch_outcome(
-    data: Mapping[str, Any], chunk: Sequence[PriceUpdate | StockUpdate]
-) -> list[ItemResult]:
+def product_page(data: Any) -> tuple[list[RemoteListing], int]:
+    """The listings of one page, and the total number of products."""
+    page = as_answer(data, PLATFORM, "data")
+    total = page.obj("pagination").whole("total")
+    return [parse_product(item) for item in page.items("items")], total
+
+
+def batch_outcome(data: Any, chunk: Sequence[PriceUpdate | StockUpdate]) -> list[ItemResult]:
     """Each item's fate from the succeeded/failed lists (absent from both: transient)."""
-    done = {str(s.get("id")) for s in data.get("succeeded") or []}
-    failed = {str(f.get("id")): f for f in data.get("failed") or []}
+    outcome_of = as_answer(data, PLATFORM, "data")
+    done = {s.ident("id") for s in outcome_of.items("succeeded", optional=True)}
+    failed = {f.ident("id"): f for f in outcome_of.items("failed", optional=True)}
     outcome = []
     for u in chunk:
         err: ConnectorError | None = None
         if u.remote_id in failed:
             reason = failed[u.remote_id]
-            err = error_for(str(reason.get("code") or ""), str(reason.get("message") or ""))
+            err = error_for(reason.scalar_text("code"), reason.scalar_text("message"))
         elif u.remote_id not in done:
             err = TransientError("Postmart's answer left this item out", platform=PLATFORM)
         outcome.append(ItemResult(u.sku, u.remote_id, err))
     return outcome
-
-
-def bad_answer(detail: str) -> TransientError:
-    return TransientError(f"answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer")
-
-
-def _field(obj: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
-    value = obj.get(key)
-    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
-        return value
-    raise bad_answer(f"{where}.{key} should be {kind.__name__}, got {type(value).__name__}")
-
-
-def _instant(obj: Mapping[str, Any], key: str, where: str) -> datetime:
-    text = _field(obj, key, str, where)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise bad_answer(f"{where}.{key} should be ISO 8601 with an offset, got {text!r}")
-    return when.astimezone(UTC)
 
 
 def iso(when: datetime) -> str:
@@ -230,30 +213,29 @@ def iso(when: datetime) -> str:
 
 
 def parse_order(order: Any) -> list[OrderLine]:
-    if not isinstance(order, dict):
-        raise bad_answer("data.items[] should hold orders")
-    order_id = _field(order, "id", str, "order")
-    created = _instant(order, "created_at", "order")
-    updated = _instant(order, "updated_at", "order")
-    lines = []
-    for line in _field(order, "lines", list, "order"):
-        if not isinstance(line, dict):
-            raise bad_answer("order.lines[] should hold objects")
-        status = LINE_STATUS.get(_field(line, "status", str, "line"))
-        if status is None:
-            raise bad_answer(f"line.status {line['status']!r} is not ordered/cancelled/returned")
-        line_id, sku = _field(line, "id", int, "line"), _field(line, "sku", str, "line")
-        quantity = _field(line, "quantity", int, "line")
-        lines.append(OrderLine(order_id, str(line_id), sku, quantity, status, created, updated))
-    return lines
+    entry = as_answer(order, PLATFORM, "data.items[]")
+    entry.mapping()
+    order_id = entry.text("id")
+    created, updated = entry.instant("created_at"), entry.instant("updated_at")
+    return [
+        OrderLine(
+            order_id,
+            str(line.whole("id")),
+            line.text("sku"),
+            line.whole("quantity"),
+            line.one_of("status", LINE_STATUS),
+            created,
+            updated,
+        )
+        for line in entry.items("lines")
+    ]
 
 
 def order_page(data: Any) -> tuple[list[OrderLine], int]:
     """The lines of one page of orders, and the total number of orders."""
-    if not isinstance(data, dict):
-        raise bad_answer("data should be an object")
-    orders = _field(data, "items", list, "data")
-    total = _field(_field(data, "pagination", dict, "data"), "total", int, "pagination")
+    page = as_answer(data, PLATFORM, "data")
+    orders = page.items("items")
+    total = page.obj("pagination").whole("total")
     return [line for order in orders for line in parse_order(order)], total
 
 
@@ -313,12 +295,12 @@ class PostmartConnector(HttpConnector):
         self._basic = httpx.BasicAuth(self._client_id, secret)
         self._options = ctx.settings.options
         self._token_url = str(self._options.get("token_url") or "/oauth/token")
-        self._store = ctx.token_store
         self._connection = ctx.settings.name
         self._tokens: Tokens | None = None
         self._loaded = False
         self._token_lock = asyncio.Lock()
         self._start_http(ctx)
+        self._store = ctx.token_store  # after _start_http, which wraps it
 
     async def _new_token(self) -> None:
         """Client credentials again (there is no refresh token), saved for later runs."""
@@ -343,22 +325,20 @@ class PostmartConnector(HttpConnector):
             if not usable(self._tokens, self._client_id, self.http.now()):
                 await self._new_token()
 
-    async def _data(
-        self, method: str, url: str, read: Callable[[Any], Any] | None = None, **kwargs: Any
-    ) -> Any:
-        """The ``data`` of a bearer call, or ``read(data)``; a refused token is replaced
-        once, and reading inside the attempt retries a malformed answer."""
+    async def _data(self, method: str, url: str, read: Callable[[Answer], T], **kwargs: Any) -> T:
+        """``read(data)`` of a bearer call; a refused token is replaced once, and reading
+        inside the attempt retries a malformed answer."""
         await self._ensure_token()
         sent = ""
 
-        async def attempt() -> Any:
+        async def attempt() -> T:
             nonlocal sent
             sent = self._tokens.access_token if self._tokens else ""
             bearer = {"Authorization": f"Bearer {sent}"}
             payload = answer(await self.http.send(method, url, headers=bearer, **kwargs))
-            if "data" not in payload:
-                raise bad_answer("the answer has no data")
-            return read(payload["data"]) if read else payload["data"]
+            if not payload.has("data"):
+                raise payload.fail(_("missing"), "data")
+            return read(payload.child("data", payload.get("data")))
 
         async def replace() -> None:
             # Creates run concurrently: when several calls see the same token refused,
@@ -372,11 +352,11 @@ class PostmartConnector(HttpConnector):
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
         page, pages = 1, 1
         while page <= pages:
-            data = await self._data("GET", PRODUCTS, params={"page": page, "limit": MAX_ITEMS})
-            total = int((data.get("pagination") or {}).get("total") or 0)
+            params = {"page": page, "limit": MAX_ITEMS}
+            listings, total = await self._data("GET", PRODUCTS, product_page, params=params)
             pages = -(-total // MAX_ITEMS)
-            for item in data.get("items") or []:
-                yield parse_product(item)
+            for listing in listings:
+                yield listing
             page += 1
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
@@ -384,16 +364,16 @@ class PostmartConnector(HttpConnector):
         page, pages = 1, 1
         while page <= pages:
             params = {**window, "page": page, "limit": MAX_ITEMS}
-            lines, total = await self._data("GET", ORDERS, read=order_page, params=params)
+            lines, total = await self._data("GET", ORDERS, order_page, params=params)
             pages = -(-total // MAX_ITEMS)
             for line in lines:
                 yield line
             page += 1
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
-        data = await self._data("GET", PRODUCTS, params={"sku": sku, "page": 1, "limit": 1})
-        found = data.get("items") or []
-        return parse_product(found[0]) if found else None
+        params = {"sku": sku, "page": 1, "limit": 1}
+        found, _ = await self._data("GET", PRODUCTS, product_page, params=params)
+        return found[0] if found else None
 
     def missing_for_create(self, draft: ListingDraft) -> list[str]:
         return missing(draft, self._options)
@@ -403,8 +383,8 @@ class PostmartConnector(HttpConnector):
         problems = self.missing_for_create(draft)
         if problems or category is None:
             raise RejectedError("; ".join(problems), platform=PLATFORM, code="missing_data")
-        product = await self._data("POST", PRODUCTS, json=create_body(draft, category))
-        return str(product["id"])
+        body = create_body(draft, category)
+        return await self._data("POST", PRODUCTS, lambda product: product.ident("id"), json=body)
 
     async def _put_items(
         self, what: str, updates: Sequence[PriceUpdate] | Sequence[StockUpdate]
@@ -413,12 +393,13 @@ class PostmartConnector(HttpConnector):
         results: list[ItemResult] = []
         for chunk in chunked(updates, MAX_ITEMS):
             items = [{"id": int(u.remote_id), what: getattr(u, what)} for u in chunk]
+            read = partial(batch_outcome, chunk=chunk)
             try:
-                data = await self._data("PUT", f"{PRODUCTS}/{what}s", json={"items": items})
+                results += await self._data(
+                    "PUT", f"{PRODUCTS}/{what}s", read, json={"items": items}
+                )
             except RejectedError as exc:
                 results += [ItemResult(u.sku, u.remote_id, exc) for u in chunk]
-            else:
-                results += batch_outcome(data, chunk)
         return results
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
@@ -433,7 +414,8 @@ class PostmartConnector(HttpConnector):
             action = "show" if change.status is ListingStatus.LIVE else "hide"
             err: ConnectorError | None = None
             try:
-                await self._data("POST", f"{PRODUCTS}/{int(change.remote_id)}/{action}")
+                path = f"{PRODUCTS}/{int(change.remote_id)}/{action}"
+                await self._data("POST", path, Answer.mapping)
             except RejectedError as exc:
                 err = exc
             results.append(ItemResult(change.sku, change.remote_id, err))
@@ -441,7 +423,7 @@ class PostmartConnector(HttpConnector):
 
     async def check(self) -> CredentialStatus:
         try:
-            await self._data("GET", PRODUCTS, params={"page": 1, "limit": 1})
+            await self._data("GET", PRODUCTS, product_page, params={"page": 1, "limit": 1})
         except FatalConfigError as exc:
             return CredentialStatus(False, str(exc))
         expires = self._tokens.access_expires_at if self._tokens else None

@@ -71,8 +71,10 @@ Our choices where the docs are silent (the sandbox emulates exactly these):
   (enum from public clients), every other value (2 new ... 21 returning) counts as sold;
   ``sku_details`` have no line id, so the SKU is the line id; a line whose state differs
   from its order's carries ``item_status`` with the same enum (Sendo documents no
-  per-line state); a search page holds at most 50 orders; a malformed answer (a missing or
-  mistyped field) is a TransientError ``bad_answer``, retried like a failed call.
+  per-line state); a search page holds at most 50 orders; a malformed answer (not JSON, no
+  envelope, a missing or mistyped field) is an UnexpectedAnswerError ``bad_answer`` (read
+  through :mod:`.answers`), retried like a failed call; ``"success": false`` is the error
+  inside, whatever the HTTP status.
   Unverified: a few public clients shift Sendo's stamps by 7 hours, as if they were Vietnam
   wall-clock time; we read them as true Unix time.
 """
@@ -83,10 +85,9 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-import httpx
-
+from ocopsync.connectors.answers import Answer, described
 from ocopsync.connectors.base import (
     Capabilities,
     ConnectorContext,
@@ -109,6 +110,7 @@ from ocopsync.connectors.sendo_payloads import (
     PAGE_SIZE,
     PLATFORM,
     Availability,
+    available,
     create_body,
     item_errors,
     missing_for_create,
@@ -119,12 +121,14 @@ from ocopsync.connectors.sendo_payloads import (
     parse_product,
     product_id,
     search_body,
+    search_page,
     status_change,
     stock_change,
     unwrap,
     variant_price_item,
 )
-from ocopsync.errors import ConnectorError, FatalConfigError, RejectedError, TransientError
+from ocopsync.errors import ConnectorError, FatalConfigError, RejectedError
+from ocopsync.i18n import _
 
 LOGIN = "/login"
 SEARCH = "/api/partner/product/search"
@@ -132,6 +136,23 @@ PRODUCT = "/api/partner/product"
 VARIANT_PRICE = "/api/partner/product/config/variant-price"
 SALES_ORDER_SEARCH = "/api/partner/salesorder/search"
 RENEW_BEFORE = timedelta(minutes=5)
+T = TypeVar("T")
+
+
+def _product_detail(result: Answer) -> tuple[RemoteListing, bool] | None:
+    """The product of a ``GET /product?sku=`` (None: no product, or a deleted one)."""
+    if result.value is None or result.value == {}:
+        return None
+    listing = parse_product(result)
+    return None if listing is None else (listing, available(result))
+
+
+def _created_id(result: Answer) -> str:
+    """The id a create answered: the ``result`` itself, or its ``id``; never empty or 0."""
+    new_id = result.get("id") if isinstance(result.value, dict) else result.value
+    if isinstance(new_id, bool) or not isinstance(new_id, str | int) or new_id in ("", 0):
+        raise result.fail(_("should be a product id, got {got}").format(got=described(new_id)))
+    return str(new_id)
 
 
 @dataclass(frozen=True)
@@ -147,13 +168,6 @@ class _Op:
 def _utc(when: datetime) -> datetime:
     """``when`` in UTC; a naive time is taken as UTC (what stores such as SQLite hand back)."""
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 class SendoConnector(HttpConnector):
@@ -222,10 +236,10 @@ class SendoConnector(HttpConnector):
     async def _login(self) -> Tokens:
         async def attempt() -> Tokens:
             response = await self.http.send("POST", LOGIN, json=self._keys)
-            result = unwrap(response.status_code, _body(response), login=True)
-            token = result.get("token") if isinstance(result, dict) else None
-            if not isinstance(token, str) or not token:
-                raise TransientError("login answered without a token", platform=PLATFORM)
+            result = unwrap(response, login=True)
+            token = result.text("token")
+            if not token:
+                raise result.fail(_("should not be empty"), "token")
             expires = parse_expires(result.get("expires"), self._now())
             return Tokens(access_token=token, access_expires_at=expires)
 
@@ -235,23 +249,22 @@ class SendoConnector(HttpConnector):
         self,
         method: str,
         url: str,
+        read: Callable[[Answer], T],
         on_attempt: Callable[[], None] | None = None,
-        read: Callable[[Any], Any] | None = None,
         **kwargs: Any,
-    ) -> Any:
-        """The ``result`` of one call, or ``read(result)``: reading inside the attempt
-        retries a malformed answer like a failed call."""
+    ) -> T:
+        """``read(result)`` of one call, read inside the attempt so that a malformed
+        answer is retried like a failed call."""
         used = await self._token()
 
-        async def attempt() -> Any:
+        async def attempt() -> T:
             nonlocal used
             used = self._current()
             if on_attempt:
                 on_attempt()
             headers = {"Authorization": f"bearer {used}"}
             response = await self.http.send(method, url, headers=headers, **kwargs)
-            result = unwrap(response.status_code, _body(response))
-            return read(result) if read else result
+            return read(unwrap(response))
 
         async def refresh() -> None:
             await self._relogin(stale=used)
@@ -259,23 +272,19 @@ class SendoConnector(HttpConnector):
         return await self.http.call_authed(attempt, refresh)
 
     # -- reading -------------------------------------------------------------------------
-    def _observe(self, listing: RemoteListing, row: dict[str, Any]) -> None:
-        available = bool(row.get("stock_availability"))
+    def _observe(self, listing: RemoteListing, available: bool) -> None:
         self._known[listing.remote_id] = Availability.observed(listing.stock, available)
 
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
         cursor = ""
         while True:
-            result = await self._request("POST", SEARCH, json=search_body(cursor))
-            result = result if isinstance(result, dict) else {}
-            rows = result.get("data") or []
-            for row in rows:
-                listing = parse_product(row) if isinstance(row, dict) else None
-                if listing is not None:
-                    self._observe(listing, row)
-                    yield listing
-            cursor = str(result.get("next_token") or "")
-            if not cursor or not rows:
+            found, cursor = await self._request(
+                "POST", SEARCH, search_page, json=search_body(cursor)
+            )
+            for listing, shown in found:
+                self._observe(listing, shown)
+                yield listing
+            if not cursor:
                 return
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
@@ -288,7 +297,7 @@ class SendoConnector(HttpConnector):
             while True:
                 body = order_search_body(window, cursor)
                 lines, cursor = await self._request(
-                    "POST", SALES_ORDER_SEARCH, read=order_page, json=body
+                    "POST", SALES_ORDER_SEARCH, order_page, json=body
                 )
                 for line in lines:
                     if since <= line.updated_at <= until:
@@ -298,17 +307,15 @@ class SendoConnector(HttpConnector):
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
         try:
-            result = await self._request("GET", PRODUCT, params={"sku": sku})
+            found = await self._request("GET", PRODUCT, _product_detail, params={"sku": sku})
         except RejectedError as exc:
             if exc.code == "product_not_found":
                 return None
             raise
-        if not isinstance(result, dict) or not result:
-            return None
-        listing = parse_product(result)
-        if listing is not None:
-            self._observe(listing, result)
-        return listing
+        if found is not None:
+            self._observe(*found)
+            return found[0]
+        return None
 
     # -- writing -------------------------------------------------------------------------
     def missing_for_create(self, draft: ListingDraft) -> list[str]:
@@ -325,9 +332,8 @@ class SendoConnector(HttpConnector):
             attempts += 1
 
         try:
-            result = await self._request(
-                "POST", PRODUCT, on_attempt=count, json=create_body(draft, self.options)
-            )
+            body = create_body(draft, self.options)
+            new_id = await self._request("POST", PRODUCT, _created_id, on_attempt=count, json=body)
         except RejectedError as exc:
             # An earlier attempt may have created it before the answer was lost.
             if exc.code == "sku_duplicate" and attempts > 1:
@@ -335,10 +341,7 @@ class SendoConnector(HttpConnector):
                 if adopted is not None:
                     return adopted.remote_id
             raise
-        new_id = result.get("id") if isinstance(result, dict) else result
-        if new_id in (None, "", 0):
-            raise TransientError("create answered without a product id", platform=PLATFORM)
-        remote_id = str(new_id)
+        remote_id = new_id
         stock = max(0, draft.stock)
         self._known[remote_id] = Availability(stock, stock > 0, False)
         return remote_id
@@ -365,8 +368,8 @@ class SendoConnector(HttpConnector):
             whole: ConnectorError | None = None
             errors: dict[str, ConnectorError] = {}
             try:
-                result = await self._request("PUT", VARIANT_PRICE, json=[b for _, _, b in chunk])
-                errors = item_errors(result)
+                body = [b for _, _, b in chunk]
+                errors = await self._request("PUT", VARIANT_PRICE, item_errors, json=body)
             except RejectedError as exc:
                 whole = exc
             for i, op, body in chunk:
@@ -408,7 +411,8 @@ class SendoConnector(HttpConnector):
                 continue
             fields, after = status_change(self._known.get(c.remote_id), c.status)
             ops.append((i, _Op(c.sku, c.remote_id, fields, after)))
-        for (i, _), result in zip(ops, await self._apply([op for _, op in ops]), strict=True):
+        applied = await self._apply([op for _index, op in ops])
+        for (i, _op), result in zip(ops, applied, strict=True):
             results[i] = result
         return [results[i] for i in range(len(changes))]
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import httpx
+
+from ocopsync.connectors.answers import Answer, as_answer, decoded
 from ocopsync.connectors.base import (
     ListingDraft,
     ListingStatus,
@@ -28,6 +31,7 @@ from ocopsync.errors import (
     RejectedError,
     TransientError,
 )
+from ocopsync.i18n import _
 
 PLATFORM = "sendo"
 PAGE_SIZE = 50
@@ -100,11 +104,18 @@ def error_from(status_code: int, body: Any, *, login: bool = False) -> Connector
     return cls(message, platform=PLATFORM, code=code or str(status))
 
 
-def unwrap(status_code: int, body: Any, *, login: bool = False) -> Any:
-    """The ``result`` of a successful envelope; raise the mapped error otherwise."""
-    if 200 <= status_code < 300 and isinstance(body, dict) and body.get("success") is True:
-        return body.get("result")
-    raise error_from(status_code, body, login=login)
+def unwrap(response: httpx.Response, *, login: bool = False) -> Answer:
+    """The ``result`` of a successful envelope; raise the mapped error otherwise.
+
+    A 2xx answer must be an envelope: one that is not JSON, or has no ``success``, is an
+    unexpected answer; ``"success": false`` is the error inside, whatever the status.
+    """
+    if not response.is_success:
+        raise error_from(response.status_code, decoded(response), login=login)
+    envelope = Answer.of(response, PLATFORM)
+    if envelope.field("success", bool):
+        return envelope.child("result", envelope.get("result"))
+    raise error_from(response.status_code, envelope.value, login=login)
 
 
 def parse_expires(value: Any, now: datetime) -> datetime:
@@ -136,30 +147,45 @@ def listing_status(status: int, available: bool, stock: int) -> ListingStatus | 
 
 
 def _int(value: Any, default: int = 0) -> int:
+    """A whole number from our own settings (options), ``default`` when it is none."""
     try:
         return int(value)
     except (TypeError, ValueError):
         return default
 
 
-def parse_product(item: Mapping[str, Any]) -> RemoteListing | None:
+def parse_product(item: Any) -> RemoteListing | None:
     """A RemoteListing from a search row or a product detail; None when deleted."""
-    stock = _int(item.get("stock_quantity"))
+    product = as_answer(item, PLATFORM)
+    stock = product.count("stock_quantity")
     status = listing_status(
-        _int(item.get("status", item.get("product_status")), STATUS_SELLING),
-        bool(item.get("stock_availability")),
+        product.count("status" if product.has("status") else "product_status", STATUS_SELLING),
+        available(product),
         stock,
     )
     if status is None:
         return None
     return RemoteListing(
-        remote_id=str(item.get("id", "")),
-        seller_sku=str(item.get("sku") or item.get("store_sku") or ""),
-        name=str(item.get("name") or ""),
-        price=_int(item.get("price")),
+        remote_id=product.ident("id"),
+        seller_sku=product.scalar_text("sku") or product.scalar_text("store_sku"),
+        name=product.scalar_text("name"),
+        price=product.count("price"),
         stock=stock,
         status=status,
     )
+
+
+def available(product: Answer) -> bool:
+    """``stock_availability``, which Sendo may leave out (then: not available)."""
+    return bool(product.get("stock_availability"))
+
+
+def search_page(result: Any) -> tuple[list[tuple[RemoteListing, bool]], str]:
+    """Each listing of one product search page with its availability, and the cursor."""
+    page = as_answer(result, PLATFORM, "result")
+    rows = [(parse_product(row), available(row)) for row in page.items("data", optional=True)]
+    found = [(listing, availability) for listing, availability in rows if listing is not None]
+    return found, page.scalar_text("next_token") if rows else ""
 
 
 def search_body(cursor: str) -> dict[str, Any]:
@@ -266,16 +292,17 @@ def product_id(remote_id: str) -> int | None:
 
 
 def item_errors(result: Any) -> dict[str, ConnectorError]:
-    """Per-product errors from a variant-price ``result.error_list``, by product id."""
+    """Per-product errors from a variant-price ``result.error_list``, by product id (a
+    null result, or no list, means every item succeeded)."""
+    answer = as_answer(result, PLATFORM, "result")
+    if answer.value is None:
+        return {}
     errors: dict[str, ConnectorError] = {}
-    items = result.get("error_list") if isinstance(result, dict) else None
-    for entry in items or []:
-        if not isinstance(entry, dict):
-            continue
-        code = str(entry.get("code") or "validation")
+    for entry in answer.items("error_list", optional=True):
+        code = entry.scalar_text("code") or "validation"
         cls = ERRORS.get(code, RejectedError)
-        message = str(entry.get("error") or entry.get("message") or "refused")
-        errors[str(entry.get("product_id", ""))] = cls(message, platform=PLATFORM, code=code)
+        message = entry.scalar_text("error") or entry.scalar_text("message") or "refused"
+        errors[entry.scalar_text("product_id")] = cls(message, platform=PLATFORM, code=code)
     return errors
 
 
@@ -373,45 +400,19 @@ def order_search_body(window: tuple[date, date], cursor: str) -> dict[str, Any]:
     }
 
 
-def bad_answer(where: str, expected: str) -> TransientError:
-    """A malformed answer: retried like a failed call, and this connection's error after."""
-    return TransientError(
-        f"salesorder/search answered unexpectedly: {where} is missing or not {expected}",
-        platform=PLATFORM,
-        code="bad_answer",
-    )
-
-
-def _whole(row: Mapping[str, Any], key: str, where: str) -> int:
-    value = row.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise bad_answer(f"{where}.{key}", "a whole number")
-    return value
-
-
-def _stamp(row: Mapping[str, Any], key: str, where: str) -> datetime:
-    value = row.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad_answer(f"{where}.{key}", "a Unix timestamp")
-    return datetime.fromtimestamp(float(value), tz=UTC)
-
-
 def order_page(result: Any) -> tuple[list[OrderLine], str]:
     """Every line of one search page, and the next cursor ("" at the end).
 
     ``data: null`` reads as an empty page, and an empty page ends the search whatever
     its cursor (as the product search does); a missing ``data``, a cursor that is not
-    text, or any malformed entry is a bad answer.
+    text, or any malformed entry is an unexpected answer.
     """
-    if not isinstance(result, dict) or "data" not in result:
-        raise bad_answer("result.data", "present")
-    data = result["data"] if result["data"] is not None else []
-    cursor = result.get("next_token") or ""
-    if not isinstance(data, list):
-        raise bad_answer("result.data", "a list")
-    if not isinstance(cursor, str):
-        raise bad_answer("result.next_token", "text")
-    return [line for entry in data for line in parse_order(entry)], cursor if data else ""
+    page = as_answer(result, PLATFORM, "result")
+    if not page.has("data"):
+        raise page.fail(_("missing"), "data")
+    entries = page.items("data", optional=True)
+    cursor = page.maybe("next_token", str) or ""
+    return [line for entry in entries for line in parse_order(entry)], cursor if entries else ""
 
 
 def parse_order(entry: Any) -> list[OrderLine]:
@@ -420,27 +421,20 @@ def parse_order(entry: Any) -> list[OrderLine]:
     ``sku_details`` carry no line id, so the SKU is the line id. A line's own
     ``item_status`` (our choice, absent on Sendo) overrides the order's status.
     """
-    order = entry.get("sales_order") if isinstance(entry, dict) else None
-    items = entry.get("sku_details") if isinstance(entry, dict) else None
-    if not isinstance(order, dict):
-        raise bad_answer("data[].sales_order", "an object")
-    if not isinstance(items, list):
-        raise bad_answer("data[].sku_details", "a list")
-    number = order.get("order_number")
-    if isinstance(number, bool) or not isinstance(number, str | int) or number == "":
-        raise bad_answer("sales_order.order_number", "an order number")
-    status = _whole(order, "order_status", "sales_order")
-    created = _stamp(order, "order_date_time_stamp", "sales_order")
-    updated = _stamp(order, "order_status_date_time_stamp", "sales_order")
+    answer = as_answer(entry, PLATFORM, "data[]")
+    order = answer.obj("sales_order")
+    items = answer.items("sku_details")
+    number = order.ident("order_number")
+    status = order.whole("order_status")
+    created = order.epoch("order_date_time_stamp", fractional=True)
+    updated = order.epoch("order_status_date_time_stamp", fractional=True)
     lines = []
     for item in items:
-        if not isinstance(item, dict):
-            raise bad_answer("sku_details[]", "an object")
-        sku = item.get("sku", item.get("store_sku"))
-        if not isinstance(sku, str) or not sku:
-            raise bad_answer("sku_details[].sku", "text")
-        quantity = _whole(item, "quantity", "sku_details[]")
-        own = _whole(item, "item_status", "sku_details[]") if "item_status" in item else status
+        sku = item.text("sku" if item.has("sku") else "store_sku")
+        if not sku:
+            raise item.fail(_("should not be empty"), "sku")
+        quantity = item.whole("quantity")
+        own = item.whole("item_status") if item.has("item_status") else status
         line_status = LINE_STATUS.get(own, OrderLineStatus.ACTIVE)
-        lines.append(OrderLine(str(number), sku, sku, quantity, line_status, created, updated))
+        lines.append(OrderLine(number, sku, sku, quantity, line_status, created, updated))
     return lines

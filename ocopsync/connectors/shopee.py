@@ -42,8 +42,9 @@ line id ``<item_id>-<model_id>``, SKU ``model_sku`` or else ``item_sku``, quanti
 requested to return the order and order's return is processing", SDK typedoc) is
 returned, our choice although the units may not be back yet; IN_CANCEL (a cancellation
 still being processed, which may be refused) and every other status are active. A
-malformed answer (missing or mistyped field, an order left out of the details) is a
-TransientError ``bad_answer``, retried like a failed call. Unverified: whether the
+malformed answer (not JSON, a missing or mistyped field, an order left out of the
+details) is an UnexpectedAnswerError ``bad_answer`` (read through :mod:`.answers`), retried
+like a failed call; every answer is parsed inside its attempt. Unverified: whether the
 window ends are inclusive (orders on a shared boundary are read once), and partial
 cancellations and returns per item (the order has one status; per-item returns are in
 ``v2.returns.*``, not read here).
@@ -67,12 +68,13 @@ Our choices where the docs are silent (facts NF), shared with the sandbox by thi
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from ocopsync.connectors import shopee_payloads as sp
+from ocopsync.connectors.answers import Answer
 from ocopsync.connectors.base import (
     Capabilities,
     ConnectorContext,
@@ -104,7 +106,12 @@ MAX_SEARCH_PAGES = 10
 
 T = TypeVar("T")
 Query = Sequence[tuple[str, str]]
-Request = Callable[[str, str, Query, dict[str, Any] | None], Awaitable[dict[str, Any]]]
+Parse = Callable[[Answer], T]
+
+
+def _tokens(payload: Answer, now: Callable[[], float], shop_id: str) -> Tokens:
+    """Tokens from a token answer, their lifetime counted from when it arrived."""
+    return sp.tokens_from(payload, now(), shop_id)
 
 
 class ShopeeConnector(HttpConnector):
@@ -139,18 +146,19 @@ class ShopeeConnector(HttpConnector):
     def _now(self) -> int:
         return int(self.http.now())
 
-    async def _public(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        """A Public API call (partner signature only), under the retry policy."""
+    async def _public(self, method: str, path: str, parse: Parse[T], **kwargs: Any) -> T:
+        """A Public API call (partner signature only), under the retry policy; its
+        payload is parsed inside the attempt, so a malformed answer is retried too."""
 
-        async def attempt() -> dict[str, Any]:
+        async def attempt() -> T:
             query = sp.signed_query(self._partner_id, self._partner_key, path, self._now())
-            return sp.unwrap(await self.http.send(method, path, params=query, **kwargs))
+            return parse(sp.unwrap(await self.http.send(method, path, params=query, **kwargs)))
 
         return await self.http.call(attempt)
 
     async def _shop_once(
         self, method: str, path: str, query: Query = (), body: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """One signed Shop API attempt; its ``response`` object or the mapped error."""
         tokens = self._current_tokens()
         common = sp.signed_query(
@@ -165,22 +173,29 @@ class ShopeeConnector(HttpConnector):
         return sp.response_of(sp.unwrap(response))
 
     async def _shop(
-        self, method: str, path: str, query: Query = (), body: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """A Shop API call: retried, token refreshed once if Shopee says it expired."""
-        await self._refresh_if_due()
-        return await self.http.call_authed(
-            lambda: self._shop_once(method, path, query, body), self._refresh
-        )
-
-    async def _shop_read(self, path: str, query: Query, parse: Callable[[dict[str, Any]], T]) -> T:
-        """A Shop API GET parsed inside the attempt, so a malformed answer is retried too."""
+        self,
+        method: str,
+        path: str,
+        parse: Parse[T],
+        query: Query = (),
+        body: dict[str, Any] | None = None,
+    ) -> T:
+        """A Shop API call: retried, token refreshed once if Shopee says it expired, and
+        its ``response`` parsed inside the attempt, so a malformed answer is retried too."""
 
         async def attempt() -> T:
-            return parse(await self._shop_once("GET", path, query))
+            return parse(await self._shop_once(method, path, query, body))
 
         await self._refresh_if_due()
         return await self.http.call_authed(attempt, self._refresh)
+
+    async def _shop_read(self, path: str, query: Query, parse: Parse[T]) -> T:
+        """A Shop API GET, as :meth:`_shop`."""
+        return await self._shop("GET", path, parse, query)
+
+    async def _read_once(self, path: str, query: Query, parse: Parse[T]) -> T:
+        """A Shop API GET inside an attempt that is already running (create-then-adopt)."""
+        return parse(await self._shop_once("GET", path, query))
 
     # -- tokens ------------------------------------------------------------------------
     def _current_tokens(self) -> Tokens:
@@ -219,15 +234,17 @@ class ShopeeConnector(HttpConnector):
             raise FatalConfigError("no refresh token: authorize the shop again", platform=PLATFORM)
         shop_id = self._shop_of(used)
         body = sp.token_body(self._partner_id, shop_id, refresh_token=used.refresh_token)
+        now = self.http.now
+        parse = partial(_tokens, now=now, shop_id=shop_id)
         try:
-            payload = await self._public("POST", sp.TOKEN_REFRESH_PATH, json=body)
+            tokens = await self._public("POST", sp.TOKEN_REFRESH_PATH, parse, json=body)
         except (AuthExpiredError, RejectedError, FatalConfigError) as exc:
             raise FatalConfigError(
                 f"token refresh refused ({exc.message}): the seller must authorize again",
                 platform=PLATFORM,
                 code=exc.code,
             ) from exc
-        self._save(sp.tokens_from(payload, self.http.now(), shop_id))
+        self._save(tokens)
 
     def authorization_url(self, redirect_url: str) -> str:
         """The link a seller opens to authorize the shop (valid 5 minutes, facts §2.1)."""
@@ -244,8 +261,8 @@ class ShopeeConnector(HttpConnector):
         if not shop_id.isdigit():
             raise FatalConfigError("exchange_code needs the redirect's shop_id", platform=PLATFORM)
         body = sp.token_body(self._partner_id, shop_id, code=code)
-        payload = await self._public("POST", sp.TOKEN_GET_PATH, json=body)
-        tokens = sp.tokens_from(payload, self.http.now(), shop_id)
+        parse = partial(_tokens, now=self.http.now, shop_id=shop_id)
+        tokens = await self._public("POST", sp.TOKEN_GET_PATH, parse, json=body)
         self._save(tokens)
         return tokens
 
@@ -253,11 +270,13 @@ class ShopeeConnector(HttpConnector):
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
         offset = 0
         while True:
-            page = await self._shop("GET", sp.ITEM_LIST_PATH, sp.item_list_query(offset))
-            ids, has_next, next_offset = sp.parse_item_page(page)
+            query = sp.item_list_query(offset)
+            ids, has_next, next_offset = await self._shop_read(
+                sp.ITEM_LIST_PATH, query, sp.parse_item_page
+            )
             for chunk in chunked(ids, sp.BASE_INFO_BATCH):
-                info = await self._shop("GET", sp.BASE_INFO_PATH, sp.base_info_query(chunk))
-                for listing in sp.parse_base_info(info):
+                query = sp.base_info_query(chunk)
+                for listing in await self._shop_read(sp.BASE_INFO_PATH, query, sp.parse_base_info):
                     yield listing
             if not has_next or not ids or next_offset <= offset:
                 return
@@ -297,26 +316,29 @@ class ShopeeConnector(HttpConnector):
         parse = partial(sp.parse_order_details, asked=order_sns)
         return await self._shop_read(sp.ORDER_DETAIL_PATH, sp.order_detail_query(order_sns), parse)
 
-    async def _find(self, sku: str, request: Request) -> RemoteListing | None:
-        """search_item may match loosely, so details are read and the SKU compared exactly."""
+    async def _find(self, sku: str, *, once: bool = False) -> RemoteListing | None:
+        """search_item may match loosely, so details are read and the SKU compared exactly.
+
+        ``once``: inside an attempt already running (a create deciding whether to adopt),
+        so each read is a single attempt of that one."""
+        read = self._read_once if once else self._shop_read
         offset = ""
         seen = 0
-        for _ in range(MAX_SEARCH_PAGES):
-            found = await request("GET", sp.SEARCH_ITEM_PATH, sp.search_query(sku, offset), None)
-            ids = [str(i) for i in found.get("item_id_list") or []]
+        for _page in range(MAX_SEARCH_PAGES):
+            query = sp.search_query(sku, offset)
+            ids, offset, total = await read(sp.SEARCH_ITEM_PATH, query, sp.parse_search)
             for chunk in chunked(ids, sp.BASE_INFO_BATCH):
-                info = await request("GET", sp.BASE_INFO_PATH, sp.base_info_query(chunk), None)
-                for listing in sp.parse_base_info(info):
+                query = sp.base_info_query(chunk)
+                for listing in await read(sp.BASE_INFO_PATH, query, sp.parse_base_info):
                     if listing.seller_sku == sku:
                         return listing
             seen += len(ids)
-            offset = str(found.get("next_offset") or "")
-            if not ids or not offset or seen >= int(found.get("total_count") or 0):
+            if not ids or not offset or seen >= total:
                 return None
         return None
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
-        return await self._find(sku, self._shop)
+        return await self._find(sku)
 
     # -- creating ----------------------------------------------------------------------
     def missing_for_create(self, draft: ListingDraft) -> list[str]:
@@ -351,13 +373,13 @@ class ShopeeConnector(HttpConnector):
         if url not in self._image_ids:
             content = await self._download(url)
             name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1] or "image"
-            payload = await self._public(
+            self._image_ids[url] = await self._public(
                 "POST",
                 sp.UPLOAD_IMAGE_PATH,
+                sp.image_id_of,
                 files={"image": (name, content)},
                 data={"scene": "normal"},
             )
-            self._image_ids[url] = sp.image_id_of(sp.response_of(payload))
         return self._image_ids[url]
 
     async def create_listing(self, draft: ListingDraft) -> str:
@@ -374,7 +396,7 @@ class ShopeeConnector(HttpConnector):
             # After a failure that may have created the item, look before adding again.
             nonlocal ambiguous
             if ambiguous:
-                existing = await self._find(draft.sku, self._shop_once)
+                existing = await self._find(draft.sku, once=True)
                 if existing is not None:
                     return existing.remote_id
             try:
@@ -395,11 +417,12 @@ class ShopeeConnector(HttpConnector):
         if not remote_id.isdigit():
             error = RejectedError(f"not a Shopee item id: {remote_id!r}", platform=PLATFORM)
             return ItemResult(sku, remote_id, error)
+        parse = partial(sp.model_failure, endpoint=path.rsplit("/", 1)[-1])
         try:
-            resp = await self._shop("POST", path, (), body_for(int(remote_id)))
+            failure = await self._shop("POST", path, parse, (), body_for(int(remote_id)))
         except RejectedError as exc:
             return ItemResult(sku, remote_id, exc)
-        return ItemResult(sku, remote_id, sp.model_failure(resp, path.rsplit("/", 1)[-1]))
+        return ItemResult(sku, remote_id, failure)
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
         return [
@@ -432,9 +455,10 @@ class ShopeeConnector(HttpConnector):
             results[index] = ItemResult(change.sku, change.remote_id, error)
         for chunk in chunked(sendable, sp.UNLIST_BATCH):
             batch = [change for _, change in chunk]
+            parse = partial(sp.unlist_results, batch)
             try:
-                resp = await self._shop("POST", sp.UNLIST_ITEM_PATH, (), sp.unlist_body(batch))
-                outcome = sp.unlist_results(batch, resp)
+                body = sp.unlist_body(batch)
+                outcome = await self._shop("POST", sp.UNLIST_ITEM_PATH, parse, (), body)
             except RejectedError as exc:
                 outcome = [ItemResult(c.sku, c.remote_id, exc) for c in batch]
             for (index, _), result in zip(chunk, outcome, strict=True):
@@ -446,7 +470,8 @@ class ShopeeConnector(HttpConnector):
         if self.ctx.token_store.load(self.ctx.settings.name) is None:
             return CredentialStatus(False, "shop not authorized yet: run the authorization step")
         try:
-            await self._shop("GET", sp.ITEM_LIST_PATH, sp.item_list_query(0, 1))
+            query = sp.item_list_query(0, 1)
+            await self._shop_read(sp.ITEM_LIST_PATH, query, sp.parse_item_page)
             detail, ok = "partner key and shop token accepted", True
         except (FatalConfigError, AuthExpiredError) as exc:
             detail, ok = exc.message, False

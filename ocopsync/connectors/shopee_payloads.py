@@ -13,10 +13,11 @@ import math
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
+from ocopsync.connectors.answers import Answer, as_answer, decoded
 from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
@@ -35,6 +36,7 @@ from ocopsync.errors import (
     RejectedError,
     TransientError,
 )
+from ocopsync.i18n import _
 
 PLATFORM = "shopee"
 
@@ -163,28 +165,25 @@ def error_class(code: str, message: str) -> type[ConnectorError]:
     return ERRORS.get(short, RejectedError)
 
 
-def unwrap(response: httpx.Response) -> dict[str, Any]:
+def unwrap(response: httpx.Response) -> Answer:
     """The JSON payload of a Shopee answer, or the mapped error it carries.
 
     Like the SDKs, we branch on the JSON ``error`` field, not on the HTTP status
-    (facts §4); 429 and 5xx never get here (PlatformHttp.send maps them).
+    (facts §4); 429 and 5xx never get here (PlatformHttp.send maps them). A 4xx that
+    is not Shopee's JSON is a wrong ``base_url``; a 2xx that is not JSON (a proxy's
+    page, an empty body) is an unexpected answer, retried.
     """
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        cls: type[ConnectorError] = (
-            FatalConfigError if response.status_code >= 400 else TransientError
-        )
-        raise cls(
+    if response.status_code >= 400 and not isinstance(decoded(response), dict):
+        raise FatalConfigError(
             f"answer is not a JSON object (HTTP {response.status_code}); is base_url right?",
             platform=PLATFORM,
             code=str(response.status_code),
         )
-    code = str(payload.get("error") or "")
+    payload = Answer.of(response, PLATFORM)
+    payload.mapping()
+    code = payload.scalar_text("error")
     if code:
-        message = str(payload.get("message") or code)
+        message = payload.scalar_text("message") or code
         raise error_class(code, message)(message, platform=PLATFORM, code=code)
     if response.status_code >= 400:
         raise FatalConfigError(
@@ -195,9 +194,13 @@ def unwrap(response: httpx.Response) -> dict[str, Any]:
     return payload
 
 
-def response_of(payload: Mapping[str, Any]) -> dict[str, Any]:
-    inner = payload.get("response")
-    return inner if isinstance(inner, dict) else {}
+def response_of(payload: Any) -> Answer:
+    """The ``response`` object of a payload; an empty one when Shopee sends none (calls
+    whose answer is only ``error: ""``), so that the fields read from it are reported."""
+    answer = as_answer(payload, PLATFORM)
+    if answer.get("response") is None:
+        return answer.child("response", {})
+    return answer.obj("response")
 
 
 # -- listing ------------------------------------------------------------------------
@@ -218,33 +221,39 @@ def search_query(sku: str, offset: str = "") -> list[tuple[str, str]]:
     return query + [("item_status", s) for s in LISTED_STATUSES]
 
 
-def parse_item_page(resp: Mapping[str, Any]) -> tuple[list[str], bool, int]:
+def parse_item_page(resp: Any) -> tuple[list[str], bool, int]:
     """Item ids of one get_item_list page, whether there is another, and its offset."""
-    ids = [str(i["item_id"]) for i in resp.get("item") or [] if "item_id" in i]
-    return ids, bool(resp.get("has_next_page")), int(resp.get("next_offset") or 0)
+    page = as_answer(resp, PLATFORM, "response")
+    ids = [i.ident("item_id") for i in page.items("item", optional=True)]
+    return ids, page.maybe("has_next_page", bool) or False, page.count("next_offset")
 
 
-def parse_listing(item: Mapping[str, Any]) -> RemoteListing | None:
+def _optional_object(answer: Answer, key: str) -> Answer:
+    return answer.child(key, {}) if answer.get(key) is None else answer.obj(key)
+
+
+def parse_listing(item: Any) -> RemoteListing | None:
     """One get_item_base_info item, or None for an item the seller deleted.
 
     Price is ``original_price`` and stock the sum of ``seller_stock``: the fields we
     write, so a promotion price or reserved stock is not mistaken for drift.
     """
-    raw_status = str(item.get("item_status") or "")
+    product = as_answer(item, PLATFORM, "item_list[]")
+    raw_status = product.scalar_text("item_status")
     if raw_status == "SELLER_DELETE":
         return None
-    prices = item.get("price_info") or []
-    price = round(float(prices[0].get("original_price") or 0)) if prices else 0
-    stock_info = item.get("stock_info_v2") or {}
-    seller = stock_info.get("seller_stock")
+    prices = product.items("price_info", optional=True)
+    price = round(prices[0].number("original_price")) if prices else 0
+    stock_info = _optional_object(product, "stock_info_v2")
+    seller = stock_info.items("seller_stock", optional=True)
     if seller:
-        stock = sum(int(s.get("stock") or 0) for s in seller)
+        stock = sum(s.count("stock") for s in seller)
     else:
-        stock = int((stock_info.get("summary_info") or {}).get("total_available_stock") or 0)
+        stock = _optional_object(stock_info, "summary_info").count("total_available_stock")
     return RemoteListing(
-        remote_id=str(item["item_id"]),
-        seller_sku=str(item.get("item_sku") or ""),
-        name=str(item.get("item_name") or ""),
+        remote_id=product.ident("item_id"),
+        seller_sku=product.scalar_text("item_sku"),
+        name=product.scalar_text("item_name"),
         price=price,
         stock=stock,
         # An unknown status counts as listed-not-live, so we never list twice.
@@ -252,9 +261,17 @@ def parse_listing(item: Mapping[str, Any]) -> RemoteListing | None:
     )
 
 
-def parse_base_info(resp: Mapping[str, Any]) -> list[RemoteListing]:
-    listings = (parse_listing(item) for item in resp.get("item_list") or [])
+def parse_base_info(resp: Any) -> list[RemoteListing]:
+    page = as_answer(resp, PLATFORM, "response")
+    listings = (parse_listing(item) for item in page.items("item_list", optional=True))
     return [listing for listing in listings if listing is not None]
+
+
+def parse_search(resp: Any) -> tuple[list[str], str, int]:
+    """Item ids of one search_item page, the next offset ("" if none), and the total."""
+    page = as_answer(resp, PLATFORM, "response")
+    ids = [str(i) for i in page.maybe("item_id_list", list) or []]
+    return ids, page.scalar_text("next_offset"), page.count("total_count")
 
 
 # -- creating -----------------------------------------------------------------------
@@ -314,18 +331,14 @@ def add_item_body(
     }
 
 
-def image_id_of(resp: Mapping[str, Any]) -> str:
-    image_id = (resp.get("image_info") or {}).get("image_id")
-    if not image_id:
-        raise TransientError("upload_image answered without an image_id", platform=PLATFORM)
-    return str(image_id)
+def image_id_of(resp: Any) -> str:
+    """The image id of an upload_image answer."""
+    return response_of(resp).obj("image_info").ident("image_id")
 
 
-def item_id_of(resp: Mapping[str, Any]) -> str:
-    item_id = resp.get("item_id")
-    if not item_id:
-        raise TransientError("add_item answered without an item_id", platform=PLATFORM)
-    return str(item_id)
+def item_id_of(resp: Any) -> str:
+    """The item id of an add_item ``response``."""
+    return as_answer(resp, PLATFORM, "response").ident("item_id")
 
 
 # -- updates ------------------------------------------------------------------------
@@ -338,11 +351,11 @@ def stock_body(item_id: int, stock: int) -> dict[str, Any]:
     return {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": stock}]}]}
 
 
-def model_failure(resp: Mapping[str, Any], endpoint: str) -> ConnectorError | None:
+def model_failure(resp: Any, endpoint: str) -> ConnectorError | None:
     """The refusal of model 0 from an update_price/update_stock failure_list, if any."""
-    for failure in resp.get("failure_list") or []:
-        if int(failure.get("model_id") or 0) == 0:
-            reason = str(failure.get("failed_reason") or f"{endpoint} failed")
+    for failure in as_answer(resp, PLATFORM, "response").items("failure_list", optional=True):
+        if failure.count("model_id") == 0:
+            reason = failure.scalar_text("failed_reason") or f"{endpoint} failed"
             return RejectedError(reason, platform=PLATFORM, code="failure_list")
     return None
 
@@ -356,11 +369,12 @@ def unlist_body(changes: Sequence[StatusChange]) -> dict[str, Any]:
     }
 
 
-def unlist_results(changes: Sequence[StatusChange], resp: Mapping[str, Any]) -> list[ItemResult]:
-    done = {str(s.get("item_id")) for s in resp.get("success_list") or []}
+def unlist_results(changes: Sequence[StatusChange], resp: Any) -> list[ItemResult]:
+    answer = as_answer(resp, PLATFORM, "response")
+    done = {s.ident("item_id") for s in answer.items("success_list", optional=True)}
     failed = {
-        str(f.get("item_id")): str(f.get("failed_reason") or "refused")
-        for f in resp.get("failure_list") or []
+        f.ident("item_id"): f.scalar_text("failed_reason") or "refused"
+        for f in answer.items("failure_list", optional=True)
     }
     results = []
     for change in changes:
@@ -378,15 +392,16 @@ def token_body(partner_id: str, shop_id: str, **fields: str) -> dict[str, Any]:
     return {**fields, "partner_id": int(partner_id), "shop_id": int(shop_id)}
 
 
-def tokens_from(payload: Mapping[str, Any], now: float, shop_id: str) -> Tokens:
+def tokens_from(payload: Any, now: float, shop_id: str) -> Tokens:
     """Tokens from a token/get or access_token/get answer (fields at top level, facts §2.2)."""
-    access = str(payload.get("access_token") or "")
+    answer = as_answer(payload, PLATFORM)
+    access = answer.text("access_token")
     if not access:
-        raise TransientError("token answer without an access_token", platform=PLATFORM)
-    expire_in = float(payload.get("expire_in") or 0)
+        raise answer.fail(_("should not be empty"), "access_token")
+    expire_in = answer.number("expire_in")
     return Tokens(
         access_token=access,
-        refresh_token=str(payload.get("refresh_token") or ""),
+        refresh_token=answer.scalar_text("refresh_token"),
         access_expires_at=datetime.fromtimestamp(now + expire_in, UTC),
         refresh_expires_at=datetime.fromtimestamp(now + REFRESH_TTL_S, UTC),
         extra={"shop_id": shop_id},
@@ -405,8 +420,6 @@ LINE_STATUS_FROM_REMOTE = {
 }
 """Every other status is active. IN_CANCEL is a cancellation still being processed (it
 may be refused, and the units are not back), so it stays active until CANCELLED."""
-
-T = TypeVar("T")
 
 
 def order_windows(
@@ -450,45 +463,16 @@ def order_detail_query(order_sns: Sequence[str]) -> list[tuple[str, str]]:
     return [("order_sn_list", ",".join(order_sns)), ("response_optional_fields", "item_list")]
 
 
-def bad_answer(endpoint: str, detail: str) -> TransientError:
-    """A malformed answer: retried like a failed call, and this connection's error after."""
-    return TransientError(
-        f"{endpoint} answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer"
-    )
-
-
-def _get(obj: Mapping[str, Any], key: str, kind: type[T], endpoint: str, where: str) -> T:
-    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
-    value = obj.get(key)
-    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
-        return value
-    got = "nothing" if value is None else type(value).__name__
-    raise bad_answer(endpoint, f"{where}{key} should be {kind.__name__}, got {got}")
-
-
-def _text(obj: Mapping[str, Any], key: str, endpoint: str, where: str) -> str:
-    """An optional text field: absent or null is empty, anything else must be a string."""
-    return "" if obj.get(key) is None else _get(obj, key, str, endpoint, where)
-
-
-def _objects(value: list[Any], endpoint: str, where: str) -> list[Mapping[str, Any]]:
-    if not all(isinstance(entry, dict) for entry in value):
-        raise bad_answer(endpoint, f"{where} should hold objects")
-    return value
-
-
-def parse_order_page(resp: Mapping[str, Any], cursor: str = "") -> tuple[list[str], str]:
+def parse_order_page(resp: Any, cursor: str = "") -> tuple[list[str], str]:
     """The order_sn of one get_order_list page, and the cursor of the next ("" if last)."""
-    endpoint = "get_order_list"
-    more = _get(resp, "more", bool, endpoint, "")
-    raw = resp.get("order_list")
-    entries = _objects(raw if raw is not None else [], endpoint, "order_list")
-    order_sns = [_get(e, "order_sn", str, endpoint, "order_list[].") for e in entries]
+    page = as_answer(resp, PLATFORM, "response")
+    more = page.field("more", bool)
+    order_sns = [entry.text("order_sn") for entry in page.items("order_list", optional=True)]
     if not more:
         return order_sns, ""
-    next_cursor = _get(resp, "next_cursor", str, endpoint, "")
+    next_cursor = page.text("next_cursor")
     if not next_cursor or next_cursor == cursor:
-        raise bad_answer(endpoint, "more is true but next_cursor does not move on")
+        raise page.fail(_("more is true but next_cursor does not move on"))
     return order_sns, next_cursor
 
 
@@ -496,52 +480,49 @@ def line_status(remote: str) -> OrderLineStatus:
     return LINE_STATUS_FROM_REMOTE.get(remote, OrderLineStatus.ACTIVE)
 
 
-def _when(order: Mapping[str, Any], key: str, where: str) -> datetime:
-    seconds = _get(order, key, int, "get_order_detail", where)
-    if seconds < 0:
-        raise bad_answer("get_order_detail", f"{where}{key} is negative")
-    return datetime.fromtimestamp(seconds, UTC)
+def _quantity(item: Answer) -> int:
+    quantity = item.whole("model_quantity_purchased")
+    if quantity < 0:
+        raise item.fail(_("should not be negative"), "model_quantity_purchased")
+    return quantity
 
 
-def parse_order(order: Mapping[str, Any]) -> list[OrderLine]:
+def _sku(item: Answer) -> str:
+    return (item.maybe("model_sku", str) or "") or (item.maybe("item_sku", str) or "")
+
+
+def parse_order(order: Any) -> list[OrderLine]:
     """One OrderLine per item_list entry of one get_order_detail order.
 
     line_id is ``<item_id>-<model_id>``: stable across reads, unlike a position, and
     unique where order_item_id is not (items of one bundle deal share it). An item and
     model listed twice in one order get ``#2``, ``#3`` in list order.
     """
-    endpoint = "get_order_detail"
-    order_sn = _get(order, "order_sn", str, endpoint, "order_list[].")
+    entry = as_answer(order, PLATFORM, "order_list[]")
+    order_sn = entry.text("order_sn")
     if not order_sn:
-        raise bad_answer(endpoint, "an order has an empty order_sn")
-    where = f"order {order_sn}: "
-    status = line_status(_get(order, "order_status", str, endpoint, where))
-    created, updated = _when(order, "create_time", where), _when(order, "update_time", where)
-    items = _objects(_get(order, "item_list", list, endpoint, where), endpoint, "item_list")
+        raise entry.fail(_("should not be empty"), "order_sn")
+    status = line_status(entry.text("order_status"))
+    created, updated = entry.epoch("create_time"), entry.epoch("update_time")
     lines: list[OrderLine] = []
     seen: dict[str, int] = {}
-    for item in items:
-        item_id = _get(item, "item_id", int, endpoint, f"{where}item_list[].")
-        model_id = _get(item, "model_id", int, endpoint, f"{where}item_list[].")
-        quantity = _get(item, "model_quantity_purchased", int, endpoint, f"{where}item_list[].")
-        if quantity < 0:
-            raise bad_answer(endpoint, f"{where}model_quantity_purchased is negative")
-        sku = _text(item, "model_sku", endpoint, where) or _text(item, "item_sku", endpoint, where)
-        key = f"{item_id}-{model_id}"
+    for item in entry.items("item_list"):
+        key = f"{item.whole('item_id')}-{item.whole('model_id')}"
+        quantity, sku = _quantity(item), _sku(item)
         seen[key] = seen.get(key, 0) + 1
         line_id = key if seen[key] == 1 else f"{key}#{seen[key]}"
         lines.append(OrderLine(order_sn, line_id, sku, quantity, status, created, updated))
     return lines
 
 
-def parse_order_details(resp: Mapping[str, Any], asked: Sequence[str]) -> list[OrderLine]:
+def parse_order_details(resp: Any, asked: Sequence[str]) -> list[OrderLine]:
     """Every line of a get_order_detail answer; an order asked for but left out is an
     error (retried), since skipping it would lose its sale for good."""
-    endpoint = "get_order_detail"
-    orders = _objects(_get(resp, "order_list", list, endpoint, ""), endpoint, "order_list")
+    page = as_answer(resp, PLATFORM, "response")
+    orders = page.items("order_list")
     lines = [line for order in orders for line in parse_order(order)]
-    answered = {_get(order, "order_sn", str, endpoint, "order_list[].") for order in orders}
+    answered = {order.text("order_sn") for order in orders}
     missing = [order_sn for order_sn in asked if order_sn not in answered]
     if missing:
-        raise bad_answer(endpoint, f"order(s) left out: {', '.join(missing)}")
+        raise page.fail(_("order(s) left out: {missing}").format(missing=", ".join(missing)))
     return lines

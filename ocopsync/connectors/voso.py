@@ -55,8 +55,10 @@ Our choices where the facts are silent (all of the above is NF; these are the
 decisions a reader might otherwise guess at): signed target includes the query; a
 stale timestamp means the local clock is wrong, so it stops the connection rather than
 being retried; a new product goes live at once (no review step in the sandbox); an
-orders answer with a missing or mistyped field is a TransientError ``bad_answer``,
-retried like a failed call and this connection's error after.
+answer with a missing or mistyped field (or one that is not JSON) is an
+UnexpectedAnswerError ``bad_answer`` (read through :mod:`.answers`), retried like a failed
+call and this connection's error after; an envelope with ``"error": true`` is that error
+whatever the HTTP status.
 """
 
 from __future__ import annotations
@@ -66,11 +68,13 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 import httpx
 
+from ocopsync.connectors.answers import Answer, as_answer, decoded
 from ocopsync.connectors.base import (
     Capabilities,
     ConnectorContext,
@@ -96,6 +100,7 @@ from ocopsync.errors import (
 )
 
 PLATFORM = "voso"
+T = TypeVar("T")
 MAX_BATCH = 100
 """Items per batchUpdate or batchStatus request (and products per page)."""
 STATUS_FROM_REMOTE = {
@@ -156,47 +161,63 @@ def error_from(code: str, message: str, status: int) -> ConnectorError:
     return ERRORS.get(code, default)(message, platform=PLATFORM, code=code)
 
 
-def unwrap(response: httpx.Response) -> dict[str, Any]:
-    """The envelope of a successful answer; our error for anything else."""
-    try:
-        envelope = response.json()
-    except ValueError:
-        envelope = None
-    if not isinstance(envelope, dict):
-        raise TransientError(f"unreadable answer (HTTP {response.status_code})", platform=PLATFORM)
-    if response.is_success and envelope.get("error") is False:
-        return envelope
-    raise error_from(
-        str(envelope.get("code") or response.status_code),
-        str(envelope.get("message") or "error"),
-        int(envelope.get("status") or response.status_code),
+def unwrap(response: httpx.Response) -> Answer:
+    """The envelope of a successful answer; our error for anything else.
+
+    A failure carries ``"error": true`` (on any status: a 200 with an error inside is
+    that error); an error answer without an envelope falls back on its HTTP status.
+    """
+    if not response.is_success:
+        body = decoded(response)
+        envelope = Answer(body if isinstance(body, dict) else {}, PLATFORM)
+    else:
+        envelope = Answer.of(response, PLATFORM)
+        if envelope.field("error", bool) is False:
+            return envelope
+    raise envelope_error(envelope, response.status_code, response.reason_phrase)
+
+
+def envelope_error(envelope: Answer, status: int, reason: str) -> ConnectorError:
+    return error_from(
+        envelope.scalar_text("code") or str(status),
+        envelope.scalar_text("message") or reason or "error",
+        envelope.count("status", status),
     )
 
 
-def parse_product(item: Mapping[str, Any]) -> RemoteListing:
+def parse_product(item: Any) -> RemoteListing:
+    product = as_answer(item, PLATFORM)
     return RemoteListing(
-        remote_id=str(item["product_id"]),
-        seller_sku=str(item.get("seller_sku") or ""),
-        name=str(item.get("name") or ""),
-        price=int(item.get("price") or 0),
-        stock=int(item.get("quantity") or 0),
-        status=STATUS_FROM_REMOTE.get(str(item.get("status")), ListingStatus.UNLISTED),
+        remote_id=product.ident("product_id"),
+        seller_sku=product.scalar_text("seller_sku"),
+        name=product.scalar_text("name"),
+        price=product.count("price"),
+        stock=product.count("quantity"),
+        status=STATUS_FROM_REMOTE.get(product.scalar_text("status"), ListingStatus.UNLISTED),
     )
+
+
+def product_page(envelope: Any) -> tuple[list[RemoteListing], str | None]:
+    """The listings of one page and the next cursor (None on the last page)."""
+    answer = as_answer(envelope, PLATFORM)
+    products = [parse_product(p) for p in answer.items("data")]
+    return products, answer.maybe("next_cursor", str) or None
 
 
 def item_results(
     data: Any, chunk: Sequence[PriceUpdate | StockUpdate | StatusChange]
 ) -> list[ItemResult]:
     """One result per item sent, matched on product_id; an item left out is transient."""
-    by_id = {str(r.get("product_id")): r for r in data or [] if isinstance(r, dict)}
+    by_id = {r.ident("product_id"): r for r in as_answer(data, PLATFORM, "data").each()}
     results = []
     for u in chunk:
         r = by_id.get(u.remote_id)
         err: ConnectorError | None = None
         if r is None:
             err = TransientError("batch answer left this item out", platform=PLATFORM)
-        elif not r.get("success"):
-            err = error_from(str(r.get("code") or ""), str(r.get("message") or "refused"), 400)
+        elif r.get("success") is not True:
+            message = r.scalar_text("message") or "refused"
+            err = error_from(r.scalar_text("code"), message, 400)
         results.append(ItemResult(u.sku, u.remote_id, err))
     return results
 
@@ -213,53 +234,37 @@ def batch_item(change: PriceUpdate | StockUpdate | StatusChange) -> dict[str, An
 
 
 # -- orders -------------------------------------------------------------------------------
-def bad_answer(detail: str) -> TransientError:
-    return TransientError(f"answered unexpectedly: {detail}", platform=PLATFORM, code="bad_answer")
-
-
-def _field(obj: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-    """``obj[key]`` when it has type ``kind`` (a bool is not a number), else bad_answer."""
-    value = obj.get(key)
-    if isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool):
-        return value
-    raise bad_answer(f"{where}.{key} should be {kind.__name__}, got {type(value).__name__}")
-
-
 def epoch_ms(when: datetime) -> int:
     """Unix milliseconds of ``when`` (a naive time is taken as UTC)."""
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
     return int(when.timestamp() * 1000)
 
 
-def _instant(obj: Mapping[str, Any], key: str, where: str) -> datetime:
-    return datetime.fromtimestamp(_field(obj, key, int, where) / 1000, tz=UTC)
-
-
 def parse_order(order: Any) -> list[OrderLine]:
-    if not isinstance(order, dict):
-        raise bad_answer("data[] should hold orders")
-    order_id = _field(order, "order_id", str, "order")
-    created = _instant(order, "created_at", "order")
-    updated = _instant(order, "updated_at", "order")
-    lines = []
-    for item in _field(order, "items", list, "order"):
-        if not isinstance(item, dict):
-            raise bad_answer("order.items[] should hold objects")
-        status = LINE_STATUS.get(_field(item, "status", str, "item"))
-        if status is None:
-            raise bad_answer(f"item.status {item['status']!r} is not ORDERED/CANCELLED/RETURNED")
-        item_id, sku = _field(item, "item_id", str, "item"), _field(item, "seller_sku", str, "item")
-        quantity = _field(item, "quantity", int, "item")
-        lines.append(OrderLine(order_id, item_id, sku, quantity, status, created, updated))
-    return lines
+    entry = as_answer(order, PLATFORM, "data[]")
+    entry.mapping()
+    order_id = entry.text("order_id")
+    created = entry.epoch("created_at", per_second=1000)
+    updated = entry.epoch("updated_at", per_second=1000)
+    return [
+        OrderLine(
+            order_id,
+            item.text("item_id"),
+            item.text("seller_sku"),
+            item.whole("quantity"),
+            item.one_of("status", LINE_STATUS),
+            created,
+            updated,
+        )
+        for item in entry.items("items")
+    ]
 
 
-def order_page(envelope: Mapping[str, Any]) -> tuple[list[OrderLine], str | None]:
+def order_page(envelope: Any) -> tuple[list[OrderLine], str | None]:
     """The lines of one page of orders and the next cursor (None on the last page)."""
-    orders = _field(envelope, "data", list, "answer")
-    cursor = envelope.get("next_cursor")
-    if cursor is not None and not isinstance(cursor, str):
-        raise bad_answer("next_cursor should be text or null")
+    answer = as_answer(envelope, PLATFORM)
+    orders = answer.items("data")
+    cursor = answer.maybe("next_cursor", str)
     return [line for order in orders for line in parse_order(order)], cursor or None
 
 
@@ -298,6 +303,12 @@ def create_payload(draft: ListingDraft, category: int) -> dict[str, Any]:
     }
 
 
+def _batch_results(
+    envelope: Answer, chunk: Sequence[PriceUpdate | StockUpdate | StatusChange]
+) -> list[ItemResult]:
+    return item_results(envelope.child("data", envelope.field("data", list)), chunk)
+
+
 class VosoConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -328,14 +339,14 @@ class VosoConnector(HttpConnector):
         *,
         params: Mapping[str, Any] | None = None,
         payload: Any = None,
-        read: Callable[[dict[str, Any]], Any] | None = None,
-    ) -> Any:
-        """The envelope of one signed call, or ``read(envelope)``: reading inside the
-        attempt retries a malformed answer like a failed call."""
+        read: Callable[[Answer], T],
+    ) -> T:
+        """``read(envelope)`` of one signed call, read inside the attempt so that a
+        malformed answer is retried like a failed call."""
         target = request_target(path, params)
         body = encode_body(payload)
 
-        async def attempt() -> Any:
+        async def attempt() -> T:
             timestamp = int(self.http.now() * 1000)
             headers = {
                 "X-Voso-Partner": self._partner,
@@ -345,8 +356,7 @@ class VosoConnector(HttpConnector):
             if body:
                 headers["Content-Type"] = "application/json"
             response = await self.http.send(method, target, headers=headers, content=body)
-            envelope = unwrap(response)
-            return read(envelope) if read else envelope
+            return read(unwrap(response))
 
         return await self.http.call(attempt)
 
@@ -354,10 +364,11 @@ class VosoConnector(HttpConnector):
         cursor: str | None = None
         while True:
             params = {"limit": self.capabilities.page_size, "cursor": cursor}
-            envelope = await self._signed("GET", self._products, params=params)
-            for item in envelope.get("data") or []:
-                yield parse_product(item)
-            cursor = envelope.get("next_cursor")
+            listings, cursor = await self._signed(
+                "GET", self._products, params=params, read=product_page
+            )
+            for listing in listings:
+                yield listing
             if not cursor:
                 return
 
@@ -373,9 +384,9 @@ class VosoConnector(HttpConnector):
                 return
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
-        envelope = await self._signed("GET", self._products, params={"seller_sku": sku})
-        items = envelope.get("data") or []
-        return parse_product(items[0]) if items else None
+        params = {"seller_sku": sku}
+        listings, _ = await self._signed("GET", self._products, params=params, read=product_page)
+        return listings[0] if listings else None
 
     def missing_for_create(self, draft: ListingDraft) -> list[str]:
         return missing(draft, self._options)
@@ -385,10 +396,12 @@ class VosoConnector(HttpConnector):
         category = category_id(self._options, draft.group)
         if problems or category is None:
             raise RejectedError("; ".join(problems), platform=PLATFORM, code="missing_data")
-        envelope = await self._signed(
-            "POST", self._products, payload=create_payload(draft, category)
+        return await self._signed(
+            "POST",
+            self._products,
+            payload=create_payload(draft, category),
+            read=lambda envelope: envelope.obj("data").ident("product_id"),
         )
-        return str(envelope["data"]["product_id"])
 
     async def _batch(
         self, action: str, changes: Sequence[PriceUpdate | StockUpdate | StatusChange]
@@ -396,12 +409,12 @@ class VosoConnector(HttpConnector):
         results: list[ItemResult] = []
         for chunk in chunked(changes, MAX_BATCH):
             body = {"items": [batch_item(c) for c in chunk]}
+            read = partial(_batch_results, chunk=chunk)
             try:
-                envelope = await self._signed("POST", f"{self._products}:{action}", payload=body)
+                path = f"{self._products}:{action}"
+                results += await self._signed("POST", path, payload=body, read=read)
             except RejectedError as exc:
                 results.extend(ItemResult(c.sku, c.remote_id, exc) for c in chunk)
-                continue
-            results.extend(item_results(envelope.get("data"), chunk))
         return results
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
@@ -415,7 +428,7 @@ class VosoConnector(HttpConnector):
 
     async def check(self) -> CredentialStatus:
         try:
-            await self._signed("GET", self._products, params={"limit": 1})
+            await self._signed("GET", self._products, params={"limit": 1}, read=product_page)
         except FatalConfigError as exc:
             return CredentialStatus(False, str(exc))
         return CredentialStatus(True, "signature accepted; Voso signs each request, no token")

@@ -2,13 +2,17 @@
 
 Provincial staff paste these figures into reports upward, so numbers follow the
 reader's conventions: Vietnamese writes ``40,7%`` and ``1.234`` (comma for decimals,
-dot for thousands), English ``40.7%`` and ``1,234``. The words live in one small table
-per language here until the messages move to gettext.
+dot for thousands), English ``40.7%`` and ``1,234`` (the formats are
+:mod:`ocopsync.i18n`'s, shared with the command line). The words live in one small table
+per language here: a report is written in the language asked for (``report --lang``,
+by default the language of messages), whatever the process's own.
 """
 
 from __future__ import annotations
 
 from datetime import date
+
+from ocopsync.i18n import format_number, format_percent
 
 LANGS = ("vi", "en")
 
@@ -192,17 +196,11 @@ class Labels:
 
     def number(self, value: int) -> str:
         """``1.234`` in Vietnamese, ``1,234`` in English."""
-        text = f"{value:,d}"
-        return text.replace(",", ".") if self.lang == "vi" else text
+        return format_number(value, self.lang)
 
     def percent(self, share: float | None, digits: int = 1) -> str:
         """``40,7%`` in Vietnamese, ``40.7%`` in English (share is 0..1)."""
-        if share is None:
-            return "–"
-        text = f"{share * 100:,.{digits}f}"
-        if self.lang == "vi":
-            text = text.replace(",", " ").replace(".", ",").replace(" ", ".")
-        return f"{text}%"
+        return format_percent(share, digits, self.lang)
 
     def day(self, value: date) -> str:
         """``24/11/2026`` in Vietnamese, ``2026-11-24`` in English (ISO: unambiguous)."""
