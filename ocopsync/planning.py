@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
 
 from ocopsync import catalog
 from ocopsync.config import ConnectionSettings
@@ -47,7 +46,7 @@ from ocopsync.stock import (
     settle,
     stock_reason,
 )
-from ocopsync.store import load_listings
+from ocopsync.store import all_stock, load_listings
 
 
 @dataclass
@@ -70,22 +69,6 @@ class OpenConnection:
     """Set on the first read of this shop's orders: older orders are never booked."""
     order_requests: int = 0
     """HTTP requests the orders read took (the benchmark reports their cost)."""
-
-
-def all_stock(engine: Engine) -> dict[str, int]:
-    """The master stock of every catalog SKU (orders of a shared shop may name any)."""
-    with Session(engine) as session:
-        return dict(session.exec(select(Product.sku, Product.stock)).all())
-
-
-def load_products(engine: Engine, entity: str | None) -> list[Product]:
-    with Session(engine) as session:
-        query = select(Product)
-        if entity:
-            query = query.where(Product.entity_code == entity)
-        products = list(session.exec(query.order_by(Product.sku)).all())
-        session.expunge_all()
-        return products
 
 
 def draft_of(product: Product) -> ListingDraft:

@@ -48,7 +48,7 @@ from ocopsync.i18n import _
 from ocopsync.models import as_utc, utcnow
 from ocopsync.observe_store import order_cursor
 from ocopsync.plan_file import SavedPlan, stale_reason
-from ocopsync.planning import OpenConnection, load_products, plan_all
+from ocopsync.planning import OpenConnection, plan_all
 from ocopsync.reconcile import ConnectionPlan, PlannedOperation
 from ocopsync.records import RunStatus, SalesSource
 from ocopsync.stock import StockSettlement, index_remote
@@ -59,6 +59,7 @@ from ocopsync.store import (
     acquire_lock,
     close_dead_runs,
     finish_run,
+    load_products,
     record_connections,
     release_lock,
     renew_lease,
