@@ -83,6 +83,8 @@ def plan_document(plans: Sequence[ConnectionPlan], result: SyncResult) -> dict[s
                 "to": o.to_value,
                 "reason": o.reason,
             }
+            if o.desired.get("stock_rule"):
+                entry["stock_rule"] = o.desired["stock_rule"]  # which oversell rule set it
             missing = blocked.get(o.connection, {}).get(o.sku)
             if missing:
                 entry["blocked"] = missing

@@ -135,13 +135,15 @@ def test_a_products_catalog_columns_override_its_connection(setup, tmp_path) -> 
 
     rows = [
         product("QN-001", stock="40", stock_max="5"),
-        product("QN-002", stock="2", stock_zero_at="2"),
+        product("QN-002", stock="4", stock_zero_at="4"),
         product("QN-003", stock="40"),
     ]
     assert cli("catalog", "import", str(write_catalog(tmp_path / "r.csv", rows)))[0] == 0
     code, doc, _ = cli("plan", "--format", "json")
     assert code == 0
     created = {o["sku"]: o["to"] for o in doc["operations"] if o["action"] == "create"}
+    rules = {o["sku"]: o["stock_rule"] for o in doc["operations"]}
+    assert rules == {"QN-001": "max 5", "QN-002": "zero at 4", "QN-003": "buffer 2"}
     # the e2e connection has stock_buffer = 2 and 10% markup
     assert created == {
         "QN-001": "50000 VND x 5",
