@@ -55,7 +55,9 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column!r}, value {self.value!r}: {self.reason}"
+        return _("row {row}, column {column}, value {value}: {reason}").format(
+            row=self.row, column=repr(self.column), value=repr(self.value), reason=self.reason
+        )
 
 
 class ImportRejected(CatalogError):
@@ -65,7 +67,10 @@ class ImportRejected(CatalogError):
         self.source = source
         self.errors = list(errors)
         lines = "\n".join(f"  {e}" for e in self.errors)
-        super().__init__(f"{source}: {len(self.errors)} problem(s), nothing was imported:\n{lines}")
+        head = _("{source}: {count} problem(s), nothing was imported:").format(
+            source=source, count=len(self.errors)
+        )
+        super().__init__(f"{head}\n{lines}")
 
 
 class LockedError(OcopsyncError):

@@ -144,8 +144,15 @@ def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
         key = (op["connection"], op["action"])
         counts[key] = counts.get(key, 0) + 1
     table(
-        "Connections",
-        ["connection", "platform", "status", "operations", "unchanged", "note"],
+        _("Connections"),
+        [
+            _("connection"),
+            _("platform"),
+            _("status"),
+            _("operations"),
+            _("unchanged"),
+            _("note"),
+        ],
         [
             (c["connection"], c["platform"], c["status"], c["planned"], c["unchanged"], c["error"])
             for c in doc["connections"]
@@ -163,17 +170,19 @@ def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
             else _("No plan: no connection could be read (see the errors above).")
         )
     elif not ops:
-        stdout.print("Nothing to change: every listing matches the catalog.")
+        stdout.print(_("Nothing to change: every listing matches the catalog."))
     else:
         table(
-            "Operations by connection",
-            ["connection", "action", "count"],
+            _("Operations by connection"),
+            [_("connection"), _("action"), _("count")],
             [(c, a, n) for (c, a), n in sorted(counts.items())],
         )
         shown = ops[:limit]
         table(
-            f"Operations (first {len(shown)} of {len(ops)}; --format json for all)",
-            ["connection", "sku", "action", "from", "to", "why"],
+            _("Operations (first {shown} of {total}; --format json for all)").format(
+                shown=len(shown), total=len(ops)
+            ),
+            [_("connection"), "sku", _("action"), _("from"), _("to"), _("why")],
             [
                 (
                     o["connection"],
@@ -181,15 +190,25 @@ def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
                     o["action"],
                     o["from"],
                     o["to"],
-                    "BLOCKED: " + "; ".join(o["blocked"]) if o.get("blocked") else o["reason"],
+                    _("BLOCKED: {missing}").format(missing="; ".join(o["blocked"]))
+                    if o.get("blocked")
+                    else o["reason"],
                 )
                 for o in shown
             ],
         )
     if doc["stock_settlements"]:
         table(
-            "Stock moves: sales booked, units given back, drift and doubts",
-            ["sku", "master before", "master after", "sold", "given back", "drift", "uncertain"],
+            _("Stock moves: sales booked, units given back, drift and doubts"),
+            [
+                "sku",
+                _("master before"),
+                _("master after"),
+                _("sold"),
+                _("given back"),
+                _("drift"),
+                _("uncertain"),
+            ],
             [
                 (
                     s["sku"],
@@ -202,25 +221,30 @@ def print_plan(doc: Mapping[str, Any], limit: int = 50) -> None:
                         for part in (
                             _per_connection(s.get("drift", {}), "+"),
                             _per_connection(s.get("unexplained", {}), "-")
-                            + (" (no order: not pushed back up)" if s.get("unexplained") else ""),
+                            + (
+                                _(" (no order: not pushed back up)") if s.get("unexplained") else ""
+                            ),
                         )
                         if part
                     ),
                     "; ".join(f"{k}: {v}" for k, v in s.get("uncertain", {}).items())
-                    + (f" ({s['held']} held)" if s.get("held") else ""),
+                    + (_(" ({held} held)").format(held=s["held"]) if s.get("held") else ""),
                 )
                 for s in doc["stock_settlements"][:limit]
             ],
         )
     if doc["adoptions"]:
         stdout.print(
-            f"{len(doc['adoptions'])} listing(s) already on a platform will be adopted, "
-            "not created again."
+            _(
+                "{count} listing(s) already on a platform will be adopted, not created again."
+            ).format(count=len(doc["adoptions"]))
         )
     if doc["orphans"]:
         stdout.print(
-            f"{len(doc['orphans'])} orphan listing(s) with SKUs unknown to the catalog "
-            "(reported, never touched)."
+            _(
+                "{count} orphan listing(s) with SKUs unknown to the catalog "
+                "(reported, never touched)."
+            ).format(count=len(doc["orphans"]))
         )
 
 
@@ -230,32 +254,36 @@ def print_import_stock_moves(
     """The master stock moves of ``catalog import``: how many units each SKU moved, and why."""
     if not moves:
         return
-    title = "Master stock moves" + (" (dry run: nothing written)" if dry_run else "")
+    title = _("Master stock moves") + (_(" (dry run: nothing written)") if dry_run else "")
     table(
         title,
-        ["sku", "master before", "master after", "moved", "why"],
+        ["sku", _("master before"), _("master after"), _("moved"), _("why")],
         [
             (m["sku"], m["master_before"], m["master_after"], f"{m['delta']:+d}", m["why"])
             for m in moves[:limit]
         ],
     )
     if len(moves) > limit:
-        stdout.print(f"... and {len(moves) - limit} more (all of them with --format json)")
+        stdout.print(
+            _("... and {count} more (all of them with --format json)").format(
+                count=len(moves) - limit
+            )
+        )
 
 
 def print_sync(doc: Mapping[str, Any]) -> None:
     table(
-        f"Sync run {doc['run_id']}: {doc['status']}",
+        _("Sync run {run}: {status}").format(run=doc["run_id"], status=doc["status"]),
         [
-            "connection",
-            "platform",
-            "status",
-            "applied",
-            "failed",
-            "skipped",
-            "adopted",
-            "orphans",
-            "requests",
+            _("connection"),
+            _("platform"),
+            _("status"),
+            _("applied"),
+            _("failed"),
+            _("skipped"),
+            _("adopted"),
+            _("orphans"),
+            _("requests"),
         ],
         [
             (
@@ -278,14 +306,16 @@ def print_sync(doc: Mapping[str, Any]) -> None:
         for e in c.get("errors", [])[:5]:
             print_error(f"  {c['connection']}: {e['action']} {e['sku']}: {e['error']}")
     if doc["failed"]:
-        print_error(f"details: ocopsync runs show {doc['run_id']} --status failed")
+        print_error(
+            _("details: ocopsync runs show {run} --status failed").format(run=doc["run_id"])
+        )
 
 
 def print_coverage(by: str, rows: Sequence[Mapping[str, Any]]) -> None:
     dims = {"platform": [], "district": ["province", "district"]}.get(by, [by])
     columns = ["platform", *dims, "eligible", "listed", "share"]
     table(
-        f"Coverage by {by}",
+        _("Coverage by {dimension}").format(dimension=_(by)),
         columns,
         [[*(r[c] for c in columns[:-1]), f"{r['share'] * 100:.1f}%"] for r in rows],
     )
