@@ -21,7 +21,7 @@ from ocopsync.errors import ConfigError, OcopsyncError, unexpected_failure
 from ocopsync.i18n import _
 
 connections_app = typer.Typer(
-    help="Configured shops: onboarding and credential checks.", no_args_is_help=True
+    help=_("Configured shops: onboarding and credential checks."), no_args_is_help=True
 )
 
 
@@ -29,10 +29,9 @@ def _iso(moment: datetime | None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="minutes") if moment else ""
 
 
-@connections_app.command("list")
+@connections_app.command("list", help=_("Configured connections (credentials are never shown)."))
 @guarded
 def connections_list(fmt: FormatOpt = Format.table) -> None:
-    """Configured connections (credentials are never shown)."""
     rows = [
         {
             "name": c.name,
@@ -50,8 +49,16 @@ def connections_list(fmt: FormatOpt = Format.table) -> None:
         render.emit_json(rows)
         return
     render.table(
-        "Connections",
-        ["name", "platform", "entity", "base url", "min ★", "markup %", "buffer"],
+        _("Connections"),
+        [
+            _("name"),
+            _("platform"),
+            _("entity"),
+            _("base url"),
+            _("min ★"),
+            _("markup %"),
+            _("buffer"),
+        ],
         [
             (
                 r["name"],
@@ -67,45 +74,56 @@ def connections_list(fmt: FormatOpt = Format.table) -> None:
     )
 
 
-@connections_app.command("authorize")
+@connections_app.command(
+    "authorize",
+    help=_("Onboard a shop: print the authorization link, or exchange --code for tokens."),
+)
 @guarded
 def connections_authorize(
-    name: Annotated[str, typer.Argument(help="Connection name from ocopsync.toml.")],
+    name: Annotated[str, typer.Argument(help=_("Connection name from ocopsync.toml."))],
     code: Annotated[
         str | None,
         typer.Option(
-            help="The code the platform gave after the "
-            "seller approved; exchanged for tokens that are stored."
+            help=_(
+                "The code the platform gave after the seller approved; "
+                "exchanged for tokens that are stored."
+            )
         ),
     ] = None,
     redirect_url: Annotated[
-        str, typer.Option(help="Where the platform sends the seller back.")
+        str, typer.Option(help=_("Where the platform sends the seller back."))
     ] = "https://localhost/ocopsync/callback",
-    shop_id: Annotated[str | None, typer.Option(help="Shop id from the redirect (Shopee).")] = None,
+    shop_id: Annotated[
+        str | None, typer.Option(help=_("Shop id from the redirect (Shopee)."))
+    ] = None,
 ) -> None:
     """Onboard a shop: print the authorization link, or exchange --code for tokens."""
     conn = settings().connection(name)
     connector: Any = connector_for(conn)
     if not hasattr(connector, "exchange_code"):
         raise ConfigError(
-            f"{conn.platform} connections need no authorization step: "
-            "their keys in [connections.credentials] are enough"
+            _(
+                "{platform} connections need no authorization step: "
+                "their keys in [connections.credentials] are enough"
+            ).format(platform=conn.platform)
         )
 
     async def go() -> None:
         try:
             if code is None:
                 render.stdout.print(
-                    "Open this link, approve the shop, then run again with --code CODE:"
+                    _("Open this link, approve the shop, then run again with --code CODE:")
                 )
                 typer.echo(connector.authorization_url(redirect_url))
                 return
             extra = {"shop_id": shop_id} if shop_id else {}
             tokens = await connector.exchange_code(code, **extra)
             render.stdout.print(
-                f"authorized {name}: access until "
-                f"{_iso(tokens.access_expires_at) or 'unknown'}, "
-                f"refresh until {_iso(tokens.refresh_expires_at) or 'unknown'}"
+                _("authorized {name}: access until {access}, refresh until {refresh}").format(
+                    name=name,
+                    access=_iso(tokens.access_expires_at) or _("unknown"),
+                    refresh=_iso(tokens.refresh_expires_at) or _("unknown"),
+                )
             )
         finally:
             await connector.aclose()
@@ -144,7 +162,10 @@ async def check_one(conn: ConnectionSettings) -> dict[str, Any]:
     }
 
 
-@connections_app.command("check")
+@connections_app.command(
+    "check",
+    help=_("Verify every connection's credentials and show when each authorization expires."),
+)
 @guarded
 def connections_check(fmt: FormatOpt = Format.table) -> None:
     """Verify every connection's credentials and show when each authorization expires."""
@@ -158,13 +179,20 @@ def connections_check(fmt: FormatOpt = Format.table) -> None:
         render.emit_json(rows)
     else:
         render.table(
-            "Credentials",
-            ["connection", "platform", "ok", "detail", "access expires", "authorization expires"],
+            _("Credentials"),
+            [
+                _("connection"),
+                _("platform"),
+                "ok",
+                _("detail"),
+                _("access expires"),
+                _("authorization expires"),
+            ],
             [
                 (
                     r["connection"],
                     r["platform"],
-                    "yes" if r["ok"] else "NO",
+                    _("yes") if r["ok"] else _("NO"),
                     r["detail"],
                     r["access_expires_at"],
                     r["refresh_expires_at"],
