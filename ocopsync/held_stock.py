@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from ocopsync.errors import CatalogError
+from ocopsync.i18n import _
 from ocopsync.ledger import apply_moves
 from ocopsync.models import Listing
 from ocopsync.records import Move
@@ -46,7 +47,9 @@ def resolve(engine: Engine, sku: str, connection: str, *, sold: bool) -> HeldUni
         ).first()
         if row is None or not row.uncertain_units:
             raise CatalogError(
-                f"nothing is held for {sku} on {connection} (see `ocopsync stock held`)"
+                _("nothing is held for {sku} on {connection} (see `ocopsync stock held`)").format(
+                    sku=sku, connection=connection
+                )
             )
         held = HeldUnits(connection, sku, row.uncertain_units, row.uncertain_detail)
         if sold:
@@ -83,12 +86,18 @@ def confirm_drop(
             select(Listing).where(Listing.sku == sku, Listing.connection == connection)
         ).first()
         if row is None or row.last_stock is None:
-            raise CatalogError(f"ocopsync keeps no stock baseline for {sku} on {connection}")
+            raise CatalogError(
+                _("ocopsync keeps no stock baseline for {sku} on {connection}").format(
+                    sku=sku, connection=connection
+                )
+            )
         expected = row.last_stock - row.booked_since_push
         if shown >= expected:
             raise CatalogError(
-                f"{sku} on {connection} shows {shown}, not below the {expected} expected: "
-                "nothing to confirm"
+                _(
+                    "{sku} on {connection} shows {shown}, not below the {expected} expected: "
+                    "nothing to confirm"
+                ).format(sku=sku, connection=connection, shown=shown, expected=expected)
             )
         booked = expected - shown if lost else 0
         if booked:

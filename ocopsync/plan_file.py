@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from ocopsync.connectors.base import ListingStatus, RemoteListing
 from ocopsync.errors import ConfigError
+from ocopsync.i18n import _
 from ocopsync.models import OcopsyncMeta, Product, as_utc, utcnow
 from ocopsync.reconcile import Action, Adoption, ConnectionPlan, PlannedOperation
 
@@ -113,13 +114,17 @@ def read_plan(path: Path) -> SavedPlan:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path}: not a readable plan file ({exc})") from exc
+        raise ConfigError(
+            _("{path}: not a readable plan file ({why})").format(path=path, why=exc)
+        ) from exc
     if not isinstance(doc, dict) or doc.get("format") != "ocopsync-plan":
-        raise ConfigError(f"{path}: not an ocopsync plan file")
+        raise ConfigError(_("{path}: not an ocopsync plan file").format(path=path))
     if doc.get("version") != FORMAT_VERSION:
         raise ConfigError(
-            f"{path}: plan format version {doc.get('version')!r}; this ocopsync reads "
-            f"version {FORMAT_VERSION}: make the plan again"
+            _(
+                "{path}: plan format version {found}; this ocopsync reads version "
+                "{version}: make the plan again"
+            ).format(path=path, found=repr(doc.get("version")), version=FORMAT_VERSION)
         )
     try:
         plans = tuple(
@@ -153,19 +158,24 @@ def read_plan(path: Path) -> SavedPlan:
         assert created is not None
         return SavedPlan(str(doc["database_id"]), created, str(doc["catalog_fingerprint"]), plans)
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
-        raise ConfigError(f"{path}: the plan file is damaged ({exc})") from exc
+        raise ConfigError(
+            _("{path}: the plan file is damaged ({why})").format(path=path, why=exc)
+        ) from exc
 
 
 def check_usable(saved: SavedPlan, *, database: str, max_age: timedelta, path: Path) -> None:
     """Refuse a plan made on another database, or older than ``max_age``."""
     if saved.database_id != database:
-        raise ConfigError(f"{path} was made on another database: make the plan again here")
+        raise ConfigError(
+            _("{path} was made on another database: make the plan again here").format(path=path)
+        )
     age = utcnow() - saved.created_at
     if age > max_age:
         hours = age.total_seconds() / 3600
         raise ConfigError(
-            f"{path} is {hours:.1f} h old (--max-age {max_age.total_seconds() / 3600:g} h): "
-            "make the plan again"
+            _("{path} is {hours} h old (--max-age {limit} h): make the plan again").format(
+                path=path, hours=f"{hours:.1f}", limit=f"{max_age.total_seconds() / 3600:g}"
+            )
         )
 
 

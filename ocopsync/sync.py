@@ -133,8 +133,11 @@ def select_connections(settings: Settings, request: SyncRequest) -> list[Connect
             )
             if v
         )
-        where = f" matching {what}" if what else ""
-        raise ConfigError(f"no enabled connection{where} in the config")
+        if what:
+            raise ConfigError(
+                _("no enabled connection matching {what} in the config").format(what=what)
+            )
+        raise ConfigError(_("no enabled connection in the config"))
     return chosen
 
 
