@@ -56,10 +56,21 @@ class SandboxItem:
         # ``ignore_write_rate``: the platform answers success and changes nothing.
         if name in _IGNORABLE and writes_ignored() and name in self.__dict__:
             return
+        if name == "status":
+            _statuses.changed += 1  # the shops' cached visible lists are stale now
         super().__setattr__(name, value)
 
 
 _IGNORABLE = frozenset({"price", "stock", "status"})
+
+
+class _StatusClock:
+    """Counts item status changes, so a shop rebuilds its visible list only after one."""
+
+    changed = 0
+
+
+_statuses = _StatusClock()
 
 
 class SandboxShop:
@@ -69,6 +80,8 @@ class SandboxShop:
         self.items: dict[str, SandboxItem] = {}
         self._by_sku: dict[str, str] = {}
         self._next_id = first_id
+        self._visible: list[SandboxItem] | None = None
+        self._visible_stamp: tuple[int, int, int] = (0, 0, 0)
 
     def new_id(self) -> str:
         self._next_id += 1
@@ -100,8 +113,17 @@ class SandboxShop:
         return self.get(remote_id) if remote_id else None
 
     def visible(self) -> list[SandboxItem]:
-        """Items in creation order (ids only grow), deleted ones left out."""
-        return [i for i in self.items.values() if i.status != "deleted"]
+        """Items in creation order (ids only grow), deleted ones left out.
+
+        Cached until an item is added or any item's status changes: every page of a
+        listing call asks for it, and rebuilding it each time made paging O(n^2). The
+        list is shared: callers slice or filter it, never change it.
+        """
+        stamp = (id(self.items), len(self.items), _statuses.changed)
+        if self._visible is None or self._visible_stamp != stamp:
+            self._visible = [i for i in self.items.values() if i.status != "deleted"]
+            self._visible_stamp = stamp
+        return self._visible
 
     def dump(self) -> dict[str, Any]:
         """The shop as JSON: items in creation order, the SKU index, the next id."""
