@@ -20,6 +20,16 @@ Credentials: ``app_key``, ``app_secret``. Options (``[connections.options]``):
 ``remote_id`` is ``"<item_id>:<sku_id>"``: Lazada edits SKUs by SkuId, not SellerSku (§6),
 and keeping both ids in the id saves a lookup before every update.
 
+Read-back (``read_batch`` 50): GetProducts has no filter by id (§3: ``sku_seller_list``
+is a JSON array of at most 100 SellerSkus; ``limit`` at most 50 products), and
+GetProduct (``/product/item/get``) reads one ``item_id`` a request. So
+:meth:`LazadaConnector.get_listings` is one GetProducts page with ``filter=all``,
+``limit=50`` and ``sku_seller_list`` the SellerSkus of the ids asked, mapped through
+what this connector has seen (listings read, creates, writes sent: a sync reads and
+writes before it verifies); 50 SKUs, one per product, fit one page. Listings whose id is
+not among those asked (whole-word matches) are dropped, and an id with no known SKU is
+left out unread.
+
 Our choices where the docs are silent (NF), mirrored by :mod:`ocopsync.sandbox.lazada`:
 
 - errors are answered with HTTP 200 and the error body; we branch on ``code`` (§4);
@@ -135,6 +145,7 @@ class LazadaConnector(HttpConnector):
         rate_limit_per_s=20.0,
         needs_authorization=True,
         orders=True,
+        read_batch=50,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -165,6 +176,9 @@ class LazadaConnector(HttpConnector):
         self._tokens: Tokens | None = None
         self._refresh_lock = asyncio.Lock()
         self._migrated: dict[str, str] = {}
+        self._skus: dict[str, str] = {}
+        """remote_id -> SellerSku of every listing seen or written: how read-back finds
+        a listing, as GetProducts filters on SellerSku and not on ids."""
 
     # -- tokens ----------------------------------------------------------------------
     def authorization_url(self, redirect_url: str) -> str:
@@ -299,6 +313,7 @@ class LazadaConnector(HttpConnector):
                     continue
                 seen.add(item_id)
                 for listing in listings:
+                    self._skus[listing.remote_id] = listing.seller_sku
                     yield listing
             if not scroll.advance(page.products, page.total):
                 return
@@ -334,8 +349,34 @@ class LazadaConnector(HttpConnector):
         for _item_id, listings in page.listings:
             for listing in listings:
                 if listing.seller_sku == sku:
+                    self._skus[listing.remote_id] = sku
                     return listing
         return None
+
+    async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
+        """One GetProducts page filtered by ``sku_seller_list``: the SellerSku of each id
+        (known from the listings read and the writes sent by this connector). An id
+        whose SKU is unknown, or that Lazada no longer has under it, is left out."""
+        ids = list(dict.fromkeys(remote_ids))
+        if len(ids) > self.capabilities.read_batch:
+            raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
+        skus = sorted({self._skus[i] for i in ids if i in self._skus})
+        if not skus:
+            return []
+        query = {
+            "filter": "all",
+            "limit": str(self.capabilities.read_batch),
+            "offset": "0",
+            "sku_seller_list": json.dumps(skus, ensure_ascii=False),
+        }
+        page = await self._call("GET", PRODUCTS, query, _products)
+        wanted = set(ids)
+        return [
+            listing
+            for _item_id, listings in page.listings
+            for listing in listings
+            if listing.remote_id in wanted
+        ]
 
     def _weight_g(self, draft: ListingDraft) -> int | None:
         return draft.weight_g or self.default_weight_g
@@ -378,7 +419,9 @@ class LazadaConnector(HttpConnector):
             package_cm=self.package_cm,
         )
         parse = partial(lp.created_remote_id, sku=draft.sku)
-        return await self._call("POST", "/product/create", {"payload": payload}, parse)
+        remote_id = await self._call("POST", "/product/create", {"payload": payload}, parse)
+        self._skus[remote_id] = draft.sku
+        return remote_id
 
     async def _update(
         self,
@@ -387,6 +430,7 @@ class LazadaConnector(HttpConnector):
         payload: Callable[[Any], str],
     ) -> list[ItemResult]:
         results: list[ItemResult] = []
+        self._skus.update((u.remote_id, u.sku) for u in updates)
         for chunk in chunked(updates, batch):
             parse = partial(lp.batch_results, chunk)
             try:
@@ -415,6 +459,7 @@ class LazadaConnector(HttpConnector):
 
     async def set_status(self, changes: Sequence[StatusChange]) -> list[ItemResult]:
         results: list[ItemResult] = []
+        self._skus.update((c.remote_id, c.sku) for c in changes)
         for change in changes:
             try:
                 await self._status_call(change)

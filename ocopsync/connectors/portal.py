@@ -5,7 +5,10 @@ kept in this one module (and emulated by :mod:`ocopsync.sandbox.portal`):
 
 - ``Authorization: Bearer <api_key>`` on every call;
 - ``GET  /api/v1/products?page=&page_size=`` (<= 100) -> ``{items, page, page_size, total}``,
-  with an optional ``sku=`` filter;
+  with an optional ``sku=`` filter, and an optional ``ids=`` filter (comma separated
+  product ids, at most 100; 422 beyond): only the products with these ids, ids the
+  portal does not have (or has deleted) left out. One ``ids=`` page of ``page_size=100``
+  is how accepted writes are read back (``read_batch`` 100);
 - ``POST /api/v1/products`` -> 201 with the item; 409 ``duplicate_sku`` when the SKU exists;
 - ``PATCH /api/v1/products/{id}`` with ``price``, ``stock`` and/or ``status``
   (``published`` | ``hidden``);
@@ -197,6 +200,7 @@ class PortalConnector(HttpConnector):
         status_batch=1,
         rate_limit_per_s=50.0,
         orders=True,
+        read_batch=100,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -246,6 +250,18 @@ class PortalConnector(HttpConnector):
             if count < size or page * size >= total:
                 return
             page += 1
+
+    async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
+        """One ``ids=`` page (at most ``read_batch`` ids): the listings the portal has."""
+        ids = list(dict.fromkeys(remote_ids))
+        if not ids:
+            return []
+        if len(ids) > self.capabilities.read_batch:
+            raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
+        params = {"ids": ",".join(ids), "page": 1, "page_size": self.capabilities.read_batch}
+        items, _ = await self._request("GET", PRODUCTS, product_page, params=params)
+        wanted = set(ids)
+        return [listing for listing in items if listing.remote_id in wanted]
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
         params = {"sku": sku, "page": 1, "page_size": 1}

@@ -18,7 +18,9 @@ The dialect, in the style of VNPost's partner web services:
   HTTP 401 ``token_expired``, an unknown or revoked one ``invalid_token``.
 - ``GET /api/seller/v2/products?page=&limit=`` (limit <= 50) ->
   ``{"data": {"items": [...], "pagination": {"page", "limit", "total"}}}``; ``?sku=``
-  filters on the seller SKU. A product is ``{id (integer: the number in
+  filters on the seller SKU, and ``?ids=`` (comma separated product ids, at most 50; 422
+  ``validation_failed`` beyond) on ids, unknown ones left out: one such page is how
+  accepted writes are read back (``read_batch`` 50). A product is ``{id (integer: the number in
   postmart.vn/p/<slug>-<id>.html), sku, name, price, stock, status: active | hidden |
   pending_review | rejected, category_id, weight, images, url}``.
 - ``POST /api/seller/v2/products`` with ``sku, name, price, stock, category_id (a
@@ -283,6 +285,7 @@ class PostmartConnector(HttpConnector):
         status_batch=1,
         rate_limit_per_s=10.0,
         orders=True,
+        read_batch=MAX_ITEMS,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -369,6 +372,18 @@ class PostmartConnector(HttpConnector):
             for line in lines:
                 yield line
             page += 1
+
+    async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
+        """One ``ids=`` page (at most ``read_batch`` ids)."""
+        ids = list(dict.fromkeys(remote_ids))
+        if not ids:
+            return []
+        if len(ids) > self.capabilities.read_batch:
+            raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
+        params = {"ids": ",".join(ids), "page": 1, "limit": self.capabilities.read_batch}
+        found, _ = await self._data("GET", PRODUCTS, product_page, params=params)
+        wanted = set(ids)
+        return [listing for listing in found if listing.remote_id in wanted]
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
         params = {"sku": sku, "page": 1, "limit": 1}

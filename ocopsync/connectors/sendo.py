@@ -9,7 +9,9 @@ The dialect (facts §2-§4):
   until 5 minutes before it expires, and on expiry we log in again;
 - ``POST /api/partner/product/search {page_size <= 50, status, token}`` -> ``result.data[]``
   and a cursor ``result.next_token`` (empty at the end);
-- ``GET /api/partner/product?sku=`` -> one product;
+- ``GET /api/partner/product?sku=`` -> one product; ``?id=`` reads one by id, which is
+  how accepted writes are read back (``read_batch`` 1: no Sendo API reads several
+  products by id, and search filters on name, status and update dates only);
 - ``POST /api/partner/product`` with ``id: 0`` creates -> ``result`` = the new id;
 - ``PUT /api/partner/product/config/variant-price`` with a JSON array of
   ``{product_id, is_config_variant, price | stock_quantity | stock_availability}`` ->
@@ -180,6 +182,7 @@ class SendoConnector(HttpConnector):
         rate_limit_per_s=10.0,
         orders=True,
         orders_max_window=timedelta(days=ORDER_WINDOW_DAYS),
+        read_batch=1,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -316,6 +319,26 @@ class SendoConnector(HttpConnector):
             self._observe(*found)
             return found[0]
         return None
+
+    async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
+        """``GET /api/partner/product?id=``: Sendo reads one product by id a request (its
+        search filters on name, status and dates only), so ``read_batch`` is 1. A
+        product Sendo does not have (``product_not_found``) or has deleted is left out."""
+        ids = list(dict.fromkeys(remote_ids))
+        if not ids:
+            return []
+        if len(ids) > self.capabilities.read_batch:
+            raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
+        try:
+            found = await self._request("GET", PRODUCT, _product_detail, params={"id": ids[0]})
+        except RejectedError as exc:
+            if exc.code == "product_not_found":
+                return []
+            raise
+        if found is None or found[0].remote_id != ids[0]:
+            return []
+        self._observe(*found)
+        return [found[0]]
 
     # -- writing -------------------------------------------------------------------------
     def missing_for_create(self, draft: ListingDraft) -> list[str]:

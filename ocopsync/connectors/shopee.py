@@ -49,6 +49,11 @@ window ends are inclusive (orders on a shared boundary are read once), and parti
 cancellations and returns per item (the order has one status; per-item returns are in
 ``v2.returns.*``, not read here).
 
+Read-back (``read_batch`` 50): :meth:`ShopeeConnector.get_listings` is one
+``v2.product.get_item_base_info`` with ``item_id_list`` (0..50 ids, facts §4), the call
+:meth:`ShopeeConnector.list_listings` reads details with, parsed the same way; an item
+the seller deleted, or one Shopee leaves out, is left out.
+
 Our choices where the docs are silent (facts NF), shared with the sandbox by this list:
 
 - HTTP status of errors: sandbox answers 403 for sign/auth/partner errors, 400 for
@@ -125,6 +130,7 @@ class ShopeeConnector(HttpConnector):
         needs_authorization=True,
         orders=True,
         orders_max_window=sp.ORDER_MAX_WINDOW,
+        read_batch=sp.BASE_INFO_BATCH,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -281,6 +287,20 @@ class ShopeeConnector(HttpConnector):
             if not has_next or not ids or next_offset <= offset:
                 return
             offset = next_offset
+
+    async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
+        """One get_item_base_info with ``item_id_list`` (at most 50, facts §4), parsed as
+        :meth:`list_listings` parses it; deleted and unknown items are left out."""
+        ids = list(dict.fromkeys(remote_ids))
+        if not ids:
+            return []
+        if len(ids) > self.capabilities.read_batch:
+            raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
+        listings = await self._shop_read(
+            sp.BASE_INFO_PATH, sp.base_info_query(ids), sp.parse_base_info
+        )
+        wanted = set(ids)
+        return [listing for listing in listings if listing.remote_id in wanted]
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
         """Details are read 50 order_sn at a time as list pages arrive, so a long range

@@ -22,9 +22,11 @@ The dialect, in the style of Viettel Post's logistics partner API:
   a failure has ``"error": true``, ``"code"`` and the same ``status`` as the HTTP status.
 - ``GET  /v1/shops/{shop_id}/products?limit=&cursor=`` (limit <= 100) -> ``data``: a list
   of products, and ``next_cursor`` beside ``data`` (null on the last page);
-  ``?seller_sku=`` filters on the seller SKU. A product is ``{product_id (string),
-  seller_sku, name, price, quantity, status: ACTIVE | INACTIVE | PENDING_REVIEW |
-  REJECTED, category_id, weight_gram, images, description}``.
+  ``?seller_sku=`` filters on the seller SKU, and ``?product_ids=`` (comma separated, at
+  most 100; 400 ``VALIDATION_ERROR`` beyond) on product ids, unknown ones left out: one
+  such page is how accepted writes are read back (``read_batch`` 100). A product is
+  ``{product_id (string), seller_sku, name, price, quantity, status: ACTIVE | INACTIVE |
+  PENDING_REVIEW | REJECTED, category_id, weight_gram, images, description}``.
 - ``POST /v1/shops/{shop_id}/products`` with ``seller_sku, name, price, quantity,
   category_id (integer), weight_gram, images (at least one http(s) URL; Voso fetches
   them itself)``, optional ``description`` and ``ocop_star`` -> ``data``: the product.
@@ -318,6 +320,7 @@ class VosoConnector(HttpConnector):
         status_batch=MAX_BATCH,
         rate_limit_per_s=20.0,
         orders=True,
+        read_batch=MAX_BATCH,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -382,6 +385,18 @@ class VosoConnector(HttpConnector):
                 yield line
             if not cursor:
                 return
+
+    async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
+        """One ``product_ids=`` page (at most ``read_batch`` ids)."""
+        ids = list(dict.fromkeys(remote_ids))
+        if not ids:
+            return []
+        if len(ids) > self.capabilities.read_batch:
+            raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
+        params = {"product_ids": ",".join(ids), "limit": self.capabilities.read_batch}
+        listings, _ = await self._signed("GET", self._products, params=params, read=product_page)
+        wanted = set(ids)
+        return [listing for listing in listings if listing.remote_id in wanted]
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
         params = {"seller_sku": sku}

@@ -2,11 +2,12 @@
 
 The portal dialect is defined in :mod:`ocopsync.connectors.portal`; this app checks
 the bearer API key (401), validates payloads (422 with a reason), pages at most 100
-a page, accepts batches of at most 50 updates, answers its quota with HTTP 429 and
-``Retry-After``, and injects faults as HTTP 503 or a dropped connection. Orders come
-from the shared order book (the buyer routes under ``/_sandbox/orders``), numbered
-``DH00000001``, ``DH00000002``... (đơn hàng); ``GET /api/v1/orders`` needs both
-``updated_from`` and ``updated_to`` with an offset (422 otherwise).
+a page (``ids=`` filters on at most 100 comma separated ids), accepts batches of at
+most 50 updates, answers its quota with HTTP 429 and ``Retry-After``, and injects
+faults as HTTP 503 or a dropped connection. Orders come from the shared order book (the
+buyer routes under ``/_sandbox/orders``), numbered ``DH00000001``, ``DH00000002``...
+(đơn hàng); ``GET /api/v1/orders`` needs both ``updated_from`` and ``updated_to`` with
+an offset (422 otherwise).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ocopsync.sandbox.faults import Fault
 
 MAX_PAGE_SIZE = 100
 MAX_BATCH = 50
+MAX_IDS = 100
 STATUS_OUT = {"live": "published", "unlisted": "hidden", "pending": "pending"}
 STATUS_IN = {"published": "live", "hidden": "unlisted"}
 GROUPS = {"food", "beverage", "herbal", "textile", "handicraft"}
@@ -153,6 +155,13 @@ class PortalSandbox(SandboxPlatform):
         sku = request.query_params.get("sku")
         if sku is not None:
             items = [i for i in items if i.sku == sku]
+        ids = request.query_params.get("ids")
+        if ids is not None:
+            wanted = [i for i in ids.split(",") if i]
+            if not wanted or len(wanted) > MAX_IDS:
+                return _error(422, "invalid", f"ids takes 1 to {MAX_IDS} comma separated ids")
+            chosen = set(wanted)
+            items = [i for i in items if i.remote_id in chosen]
         start = (page - 1) * page_size
         return JSONResponse(
             {

@@ -272,6 +272,13 @@ class PostmartSandbox(SandboxPlatform):
         sku = request.query_params.get("sku")
         if sku is not None:
             items = [i for i in items if i.sku == sku]
+        ids = request.query_params.get("ids")
+        if ids is not None:
+            wanted = [i for i in ids.split(",") if i]
+            if not 1 <= len(wanted) <= MAX_LIMIT:
+                return _error(422, "validation_failed", f"ids: 1 to {MAX_LIMIT} product ids")
+            chosen = set(wanted)
+            items = [i for i in items if i.remote_id in chosen]
         window = items[(page - 1) * limit : page * limit]
         pagination = {"page": page, "limit": limit, "total": len(items)}
         return JSONResponse(

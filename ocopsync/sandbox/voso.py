@@ -4,10 +4,11 @@ The dialect is ocopsync's own design and is described once, in
 :mod:`ocopsync.connectors.voso`; this module imports nothing from it. The app checks
 the partner code, the 5-minute timestamp window and the HMAC signature (recomputed
 here from the raw path, query and body), keeps one shop, pages with opaque cursors,
-enforces ``limit <= 100`` and batches of at most 100 items, validates creates, answers
-its per-shop quota (100 requests/s, bursts of 200) with 429 ``RATE_LIMITED`` and
-``Retry-After``, and injects faults as 503 ``INTERNAL_ERROR`` or a dropped connection.
-Voso signs every request and has no tokens, so :meth:`expire_tokens` does nothing.
+filters products on ``product_ids`` (at most 100), enforces ``limit <= 100`` and
+batches of at most 100 items, validates creates, answers its per-shop quota (100
+requests/s, bursts of 200) with 429 ``RATE_LIMITED`` and ``Retry-After``, and injects
+faults as 503 ``INTERNAL_ERROR`` or a dropped connection. Voso signs every request and
+has no tokens, so :meth:`expire_tokens` does nothing.
 Orders come from the shared order book (the buyer routes under ``/_sandbox/orders``),
 numbered ``VS`` + the Vietnam date (yymmdd) + a 6-digit sequence; the orders listing
 requires both ends of its range (400 ``VALIDATION_ERROR`` otherwise) and pages with a
@@ -260,6 +261,12 @@ class VosoSandbox(SandboxPlatform):
         items = self.shop.visible()
         if "seller_sku" in query:
             items = [i for i in items if i.sku == query["seller_sku"]]
+        if "product_ids" in query:
+            wanted = [i for i in query["product_ids"].split(",") if i]
+            if not 1 <= len(wanted) <= MAX_LIMIT:
+                return _fail(400, "VALIDATION_ERROR", f"product_ids: 1 to {MAX_LIMIT} ids")
+            chosen = set(wanted)
+            items = [i for i in items if i.remote_id in chosen]
         if "cursor" in query:
             after = _decode_cursor(query["cursor"])
             if after is None:
