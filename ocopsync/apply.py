@@ -138,9 +138,7 @@ class ConnectionApplier:
             self.outcome.error = unexpected_failure(_("could not apply the plan"), exc)
             unsent = [j for j in self._jobs if j.op_id not in self._sent]
             if unsent:
-                self._finish(
-                    unsent, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
-                )
+                self._skip_stopped(unsent)
             return self.outcome
 
     def _started(self, jobs: Sequence[_Job], rows: Sequence[Listing] = ()) -> None:
@@ -168,9 +166,7 @@ class ConnectionApplier:
             if not batch:
                 continue
             if self.outcome.stopped:
-                self._finish(
-                    batch, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
-                )
+                self._skip_stopped(batch)
                 continue
             if action is Action.CREATE:
                 await self._creates(batch)
@@ -261,7 +257,8 @@ class ConnectionApplier:
             self.progress(self.plan.connection, count)
 
     def _skip_stopped(self, jobs: Sequence[_Job]) -> None:
-        self._finish(jobs, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", "")
+        why = _("connection stopped: {error}").format(error=self.outcome.error)
+        self._finish(jobs, OpStatus.SKIPPED, why, "")
 
     def _fail_all(
         self, jobs: Sequence[_Job], exc: ConnectorError, rows: Sequence[Listing] = ()
@@ -300,13 +297,9 @@ class ConnectionApplier:
     ) -> None:
         for chunk in chunked(jobs, size):
             if self.outcome.stopped:
-                self._finish(
-                    chunk, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
-                )
+                self._skip_stopped(chunk)
                 continue
-            if call != self._stock_call:  # a stock write journals itself with its pending
-                self._started(chunk)
-            try:
+            try:  # each call journals its chunk as started just before sending it
                 results = await call(chunk)
             except ConnectorError as exc:
                 self._fail_all(chunk, exc, self._unsent_rows(chunk, exc))
@@ -360,6 +353,7 @@ class ConnectionApplier:
         row.pending_stock, row.pending_op_id, row.pending_booked_base = None, None, 0
 
     async def _price_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
+        self._started(chunk)
         return await self.connector.update_prices(
             [PriceUpdate(j.op.remote_id, j.op.sku, _wanted(j.op, "price")) for j in chunk]
         )
@@ -368,6 +362,7 @@ class ConnectionApplier:
         self._row(job.op.sku).last_price = _wanted(job.op, "price")
 
     async def _status_call(self, chunk: Sequence[_Job]) -> list[ItemResult]:
+        self._started(chunk)
         return await self.connector.set_status(
             [
                 StatusChange(
@@ -394,9 +389,7 @@ class ConnectionApplier:
         semaphore = asyncio.Semaphore(CREATE_CONCURRENCY)
         for chunk in chunked(ready, 50):
             if self.outcome.stopped:
-                self._finish(
-                    chunk, OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
-                )
+                self._skip_stopped(chunk)
                 continue
             self._started(chunk)
             # Every create runs to its end before one that crashed stops the connection:
@@ -422,9 +415,7 @@ class ConnectionApplier:
         draft = self._priced_draft(job)
         async with semaphore:
             if self.outcome.stopped:
-                self._finish(
-                    [job], OpStatus.SKIPPED, f"connection stopped: {self.outcome.error}", ""
-                )
+                self._skip_stopped([job])
                 return None
             try:
                 return await self.connector.create_listing(draft)
