@@ -147,3 +147,14 @@ class Tokens:
             f"Tokens(access_expires_at={self.access_expires_at!r}, "
             f"refresh_expires_at={self.refresh_expires_at!r})"
         )
+
+
+@dataclass(frozen=True)
+class Category:
+    """One node of a marketplace's category tree; only a leaf takes a listing."""
+
+    category_id: str
+    parent_id: str | None
+    """None at the top of the tree."""
+    name: str
+    leaf: bool

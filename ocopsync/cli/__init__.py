@@ -19,7 +19,7 @@ from ocopsync.i18n import language_from_argv, set_language
 set_language(language_from_argv())
 
 # isort: off
-from ocopsync.cli import setup, sync, coverage, status, certificates, report  # noqa: F401  (in this order)
+from ocopsync.cli import setup, sync, coverage, status, certificates, report, categories  # noqa: F401  (in this order)
 
 # isort: on
 from ocopsync.cli.catalog import catalog_app

@@ -95,10 +95,12 @@ from ocopsync.errors import (
     FatalConfigError,
     RejectedError,
 )
+from ocopsync.records import Category
 
 PLATFORM = lp.PLATFORM
 PRODUCTS = "/products/get"
 PRICE_QUANTITY = "/product/price_quantity/update"
+CATEGORY_TREE = "/category/tree/get"
 
 
 T = TypeVar("T")
@@ -117,6 +119,20 @@ def read_body(response: httpx.Response) -> Answer:
     body = Answer.of(response, PLATFORM)
     body.mapping()
     return body
+
+
+def _categories(body: Answer) -> list[Category]:
+    """``data``, a nested tree, flat and parents first."""
+    found: list[Category] = []
+
+    def walk(nodes: list[Answer], parent: str | None) -> None:
+        for node in nodes:
+            category_id = node.ident("category_id")
+            found.append(Category(category_id, parent, node.text("name"), node.field("leaf", bool)))
+            walk(node.items("children", optional=True), category_id)
+
+    walk(body.items("data"), None)
+    return found
 
 
 @dataclass(frozen=True)
@@ -302,7 +318,26 @@ class LazadaConnector(HttpConnector):
 
         return await self.http.call_authed(attempt, refresh)
 
+    async def _public_call(self, api: str, business: Mapping[str, str], parse: Parse[T]) -> T:
+        """A seller-gateway GET that needs no access token (GetCategoryTree), retried."""
+
+        async def attempt() -> T:
+            params = lp.signed_params(
+                api,
+                business,
+                app_key=self.app_key,
+                app_secret=self._secret,
+                timestamp_ms=self._now_ms(),
+            )
+            return parse(await self._send("GET", api, params, ()))
+
+        return await self.http.call(attempt)
+
     # -- the contract ----------------------------------------------------------------
+    async def list_categories(self) -> list[Category]:
+        """The category tree, flat, in Vietnamese (GetCategoryTree, no token needed)."""
+        return await self._public_call(CATEGORY_TREE, {"language_code": "vi_VN"}, _categories)
+
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
         scroll = lp.ProductScroll(self.capabilities.page_size)
         seen: set[str] = set()

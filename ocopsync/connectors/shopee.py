@@ -103,6 +103,7 @@ from ocopsync.errors import (
     RejectedError,
     TransientError,
 )
+from ocopsync.records import Category
 
 PLATFORM = sp.PLATFORM
 REFRESH_MARGIN_S = 60.0
@@ -112,6 +113,26 @@ MAX_SEARCH_PAGES = 10
 T = TypeVar("T")
 Query = Sequence[tuple[str, str]]
 Parse = Callable[[Answer], T]
+
+
+CATEGORY_PATH = "/api/v2/product/get_category"
+
+
+def _categories(response: Answer) -> list[Category]:
+    """``response.category_list``: a parent id of 0 is the top of the tree."""
+    found = []
+    for entry in response.items("category_list"):
+        parent = entry.scalar_text("parent_category_id", "0")
+        name = entry.scalar_text("display_category_name") or entry.text("original_category_name")
+        found.append(
+            Category(
+                category_id=entry.ident("category_id"),
+                parent_id=None if parent in ("", "0") else parent,
+                name=name,
+                leaf=not entry.field("has_children", bool),
+            )
+        )
+    return found
 
 
 def _tokens(payload: Answer, now: Callable[[], float], shop_id: str) -> Tokens:
@@ -301,6 +322,11 @@ class ShopeeConnector(HttpConnector):
         )
         wanted = set(ids)
         return [listing for listing in listings if listing.remote_id in wanted]
+
+    async def list_categories(self) -> list[Category]:
+        """The category tree, flat, in Vietnamese (``v2.product.get_category``)."""
+        query = [("language", "vi")]
+        return await self._shop_read(CATEGORY_PATH, query, _categories)
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
         """Details are read 50 order_sn at a time as list pages arrive, so a long range

@@ -24,7 +24,8 @@ emulated: images come in through ``/image/migrate``. Ids handed out by :meth:`se
 Orders placed through the buyer routes (``/lazada/_sandbox/orders``) are read with
 GetOrders and GetMultipleOrderItems, behind the same checks and faults as every other
 seller API; order ids are Lazada-like numbers (see :mod:`.lazada_state` for the rules
-and their sources).
+and their sources). ``/category/tree/get`` answers without an access token (a token,
+when sent, is checked); its tree and sources are in :mod:`.lazada_categories`.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import IssuedToken, SandboxPlatform, TokenIssuer, sandbox_credential
 from ocopsync.sandbox.faults import Fault
+from ocopsync.sandbox.lazada_categories import category_tree
 from ocopsync.sandbox.lazada_state import (
     SKU_ID_BASE,
     LazadaCatalog,
@@ -98,6 +100,10 @@ ORDER_APIS: dict[str, Callable[[LazadaOrderDesk, dict[str, str]], Any]] = {
     "/orders/get": lambda d, p: d.list_orders(p),
     "/orders/items/get": lambda d, p: d.order_items(p),
 }
+PUBLIC_APIS: dict[str, Callable[[dict[str, str]], Any]] = {
+    "/category/tree/get": lambda p: category_tree(),
+}
+"""Seller-gateway APIs that need no access token (GetCategoryTree, :mod:`.lazada_categories`)."""
 AUTH_APIS = ("/auth/token/create", "/auth/token/refresh")
 
 
@@ -231,18 +237,22 @@ class LazadaSandbox(SandboxPlatform):
                     "ServiceTimeout", "The service timed out, please try again", kind="ISP"
                 )
             api = "/" + request.path_params["api"]
-            if api not in ((SELLER_APIS.keys() | ORDER_APIS.keys()) if seller else AUTH_APIS):
+            known = SELLER_APIS.keys() | ORDER_APIS.keys() | PUBLIC_APIS.keys()
+            if api not in (known if seller else AUTH_APIS):
                 raise LazadaError("InvalidApiPath", "The specified API path is invalid")
             params = await read_params(request)
             self._verify(api, params)
-            shop = self._seller_of(params) if seller else self.app_key
+            public = api in PUBLIC_APIS and not params.get("access_token")
+            shop = self._seller_of(params) if seller and not public else self.app_key
             if fault is Fault.RATE_LIMIT or not self.quota.allow(shop):
                 raise LazadaError(
                     "ApiCallLimit",
                     "Api access frequency exceeds the limit. this ban will last 1 seconds",
                 )
             if seller:
-                if api in ORDER_APIS:
+                if api in PUBLIC_APIS:
+                    data = PUBLIC_APIS[api](params)
+                elif api in ORDER_APIS:
                     data = ORDER_APIS[api](self.desk, params)
                 else:
                     data = SELLER_APIS[api](self.catalog, params)

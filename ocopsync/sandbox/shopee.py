@@ -5,7 +5,8 @@ Speaks the dialect of ``shared/platforms/shopee.md``: shop authorization
 (``auth/token/get``, ``auth/access_token/get``; access 4 h, refresh 30 days and single
 use), HMAC-SHA256 signatures recomputed here from the raw query, a ±300 s timestamp
 window, the ``{request_id, error, message, warning, response}`` envelope, the product
-APIs with their page and batch limits, and ``media_space/upload_image``.
+APIs with their page and batch limits, ``media_space/upload_image``, and
+``product/get_category`` (the tree and its sources are in :mod:`.shopee_categories`).
 
 Where the docs are silent, the choices listed in :mod:`ocopsync.connectors.shopee`
 apply: 403 for sign/auth errors, 400 for parameter and product errors, 429
@@ -78,6 +79,7 @@ from ocopsync.sandbox.base import (
 )
 from ocopsync.sandbox.base import sandbox_credential as credential
 from ocopsync.sandbox.faults import Fault
+from ocopsync.sandbox.shopee_categories import category_list
 
 ACCESS_TTL_S = 4 * 3600
 REFRESH_TTL_S = 30 * 24 * 3600
@@ -141,6 +143,7 @@ class ShopeeSandbox(SandboxPlatform):
             self._api("/api/v2/product/get_item_list", self.get_item_list, method="GET"),
             self._api("/api/v2/product/get_item_base_info", self.get_base_info, method="GET"),
             self._api("/api/v2/product/search_item", self.search_item, method="GET"),
+            self._api("/api/v2/product/get_category", self.get_category, method="GET"),
             self._api("/api/v2/product/add_item", self.add_item),
             self._api("/api/v2/product/update_price", self.update_price),
             self._api("/api/v2/product/update_stock", self.update_stock),
@@ -351,6 +354,11 @@ class ShopeeSandbox(SandboxPlatform):
             i for i in self._items(statuses) if wanted.casefold() in getattr(i, field).casefold()
         ]
         return st.envelope(st.search_page(matches, offset, size))
+
+    async def get_category(self, request: Request) -> Response:
+        """The category tree, flat (see :mod:`.shopee_categories`)."""
+        language = request.query_params.get("language", "vi")
+        return st.envelope({"category_list": category_list(language)})
 
     # -- writing -----------------------------------------------------------------------
     async def add_item(self, request: Request) -> Response:
