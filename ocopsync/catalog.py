@@ -782,33 +782,3 @@ def export_catalog(engine: Engine, path: Path, **filters: str | None) -> int:
         ]
     write_rows(path, rows, EXPORT_COLUMNS)
     return len(rows)
-
-
-def adjust_master_stock(session: Session, changes: Mapping[str, int]) -> None:
-    """Set the master stock of each SKU; the caller commits.
-
-    Sync calls this after platforms sold units. It lives here because the catalog
-    owns the master stock, and it joins the caller's transaction so the stock and
-    the journal entry that explains it commit together.
-    """
-    if any(stock < 0 for stock in changes.values()):
-        raise ValueError(_("master stock cannot be negative"))
-    skus = list(changes)
-    found: dict[str, Product] = {}
-    for start in range(0, len(skus), 500):  # stay under SQLite's bound-parameter limit
-        chunk = skus[start : start + 500]
-        found.update(
-            (p.sku, p) for p in session.exec(select(Product).where(col(Product.sku).in_(chunk)))
-        )
-    missing = [s for s in skus if s not in found]
-    if missing:
-        raise CatalogError(
-            _("no product with SKU {skus}").format(skus=", ".join(map(repr, missing)))
-        )
-    now = utcnow()
-    for sku, stock in changes.items():
-        product = found[sku]
-        if product.stock != stock:
-            product.stock = stock
-            product.updated_at = now
-            session.add(product)

@@ -88,16 +88,6 @@ def draft_of(product: Product) -> ListingDraft:
     )
 
 
-def settled_drafts(products: list[Product], master: Mapping[str, int]) -> dict[str, ListingDraft]:
-    drafts = {}
-    for p in products:
-        d = draft_of(p)
-        if master.get(p.sku, p.stock) != p.stock:
-            d = ListingDraft(**{**d.__dict__, "stock": master[p.sku]})
-        drafts[p.sku] = d
-    return drafts
-
-
 @dataclass
 class Planned:
     """What planning found: how stock moved, and the master stock the plans used."""

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from ocopsync.catalog import (
     ProductRecord,
-    adjust_master_stock,
     export_catalog,
     fold,
     get_product,
@@ -26,7 +25,7 @@ from ocopsync.catalog import (
 )
 from ocopsync.catalog_files import COLUMNS, EXPORT_COLUMNS
 from ocopsync.errors import CatalogError
-from ocopsync.models import Entity, Product, make_engine
+from ocopsync.models import Entity, make_engine
 
 TODAY = date(2026, 11, 24)
 
@@ -222,31 +221,6 @@ def test_export_to_unknown_format_is_refused(engine: Engine, tmp_path: Path) -> 
 
 
 # --- master stock ---------------------------------------------------------------------
-
-
-def test_adjust_master_stock_joins_the_callers_transaction(engine: Engine) -> None:
-    with Session(engine) as session:
-        adjust_master_stock(session, {"QN-BACHE-0001": 92, "AG-TRITON-0001": 0})
-        session.rollback()
-    with Session(engine) as session:
-        assert get_product(session, "QN-BACHE-0001").stock == 1_200
-        adjust_master_stock(session, {"QN-BACHE-0001": 92, "AG-TRITON-0001": 0})
-        session.commit()
-    with Session(engine) as session:
-        stocks = dict(session.exec(select(Product.sku, Product.stock)).all())
-    assert (stocks["QN-BACHE-0001"], stocks["AG-TRITON-0001"], stocks["TH-NGASON-0001"]) == (
-        92,
-        0,
-        1_200,
-    )
-
-
-def test_adjust_master_stock_refuses_unknown_or_negative(engine: Engine) -> None:
-    with Session(engine) as session:
-        with pytest.raises(CatalogError, match="no product with SKU 'NOPE-1'"):
-            adjust_master_stock(session, {"QN-BACHE-0001": 5, "NOPE-1": 3})
-        with pytest.raises(ValueError, match="cannot be negative"):
-            adjust_master_stock(session, {"QN-BACHE-0001": -1})
 
 
 # --- formula injection ------------------------------------------------------------------

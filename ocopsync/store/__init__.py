@@ -13,7 +13,7 @@ from ocopsync.store.journal import (
     journal_planned,
     journal_started,
 )
-from ocopsync.store.listings import load_listings, mark_seen, record_connections, save_listings
+from ocopsync.store.listings import load_listings, record_connections, save_listings
 from ocopsync.store.products import all_stock, load_products
 from ocopsync.store.runs import (
     LOCK_TTL,
@@ -45,7 +45,6 @@ __all__ = [
     "journal_started",
     "load_listings",
     "load_products",
-    "mark_seen",
     "record_connections",
     "release_lock",
     "renew_lease",

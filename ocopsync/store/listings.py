@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, update
@@ -57,17 +56,6 @@ def _save_listings(session: Session, rows: Iterable[Listing]) -> None:
         ).all()
         for row, new_id in zip(fresh, ids, strict=True):
             row.id = new_id
-
-
-def mark_seen(engine: Engine, connection: str, when: datetime) -> None:
-    """Every listing of ``connection`` still on the platform was seen at ``when``."""
-    with Session(engine) as session:
-        session.execute(
-            update(Listing)
-            .where(col(Listing.connection) == connection, col(Listing.remote_status) != "missing")
-            .values(last_seen=when)
-        )
-        session.commit()
 
 
 def record_connections(engine: Engine, connections: Iterable[ConnectionSettings]) -> None:
