@@ -78,7 +78,13 @@ class ListingStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class RemoteListing:
-    """One listing as the platform reports it."""
+    """One listing as the platform reports it.
+
+    A listing sold in several variants (Shopee models, Lazada SKUs, Sendo variants) is
+    reported as one record per variant: ``seller_sku`` is the variant's SKU, ``remote_id``
+    an id the same connector's writes understand (e.g. ``"item_id:model_id"``), and
+    ``group_id`` the platform's id of the listing they share ("" when it has none).
+    """
 
     remote_id: str
     seller_sku: str
@@ -86,6 +92,7 @@ class RemoteListing:
     price: int
     stock: int
     status: ListingStatus
+    group_id: str = ""
 
 
 class OrderLineStatus(enum.StrEnum):
@@ -115,8 +122,40 @@ class OrderLine:
 
 
 @dataclass(frozen=True)
+class AttributeValue:
+    """One resolved attribute of a listing, in the platform's own terms.
+
+    ``key`` is the platform's attribute id or name (Shopee ``attribute_id``, Lazada's
+    attribute ``name``); ``value`` the text; ``value_id`` the id of one of the attribute's
+    allowed values when it has a list ("" for free text).
+    """
+
+    key: str
+    value: str
+    value_id: str = ""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One variant (size, weight) of a listing: a catalog row sharing a ``parent_sku``."""
+
+    sku: str
+    label: str
+    """What the buyer picks, e.g. ``"500 g"``."""
+    price: int
+    stock: int
+    weight_g: int | None = None
+    barcode: str = ""
+
+
+@dataclass(frozen=True)
 class ListingDraft:
-    """Everything a platform may need to create a listing for one master product."""
+    """Everything a platform may need to create a listing for one master product.
+
+    With ``variants``, ``sku`` is the shared ``parent_sku`` and the listing is created with
+    one model/SKU per variant (``price``/``stock`` of the draft are then unused);
+    ``group_remote_id`` set means "add these variants to that existing listing".
+    """
 
     sku: str
     name: str
@@ -130,6 +169,19 @@ class ListingDraft:
     weight_g: int | None = None
     barcode: str = ""
     image_urls: tuple[str, ...] = ()
+    category_id: str = ""
+    """The platform's leaf category (from the connection's ``category_map``); "" to let
+    the connector choose from its own options."""
+    attributes: tuple[AttributeValue, ...] = ()
+    """Resolved for the draft's category: catalog ``attributes``, fixed mappings (origin,
+    weight, OCOP stars) and per-category defaults."""
+    brand: str = ""
+    brand_id: str = ""
+    """The platform's id for ``brand`` (from its brand list); "" for "no brand"."""
+    variant_name: str = ""
+    """What the variants differ by, e.g. ``"Khối lượng"`` (Shopee's tier name)."""
+    variants: tuple[Variant, ...] = ()
+    group_remote_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,3 +210,62 @@ class Category:
     """None at the top of the tree."""
     name: str
     leaf: bool
+
+
+@dataclass(frozen=True)
+class AttributeOption:
+    """One allowed value of a category attribute."""
+
+    value_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CategoryAttribute:
+    """One attribute a category takes, as the platform describes it."""
+
+    key: str
+    """The platform's attribute id (Shopee) or name (Lazada, Sendo): what a create sends."""
+    name: str
+    """What people read (Vietnamese where the platform gives it)."""
+    mandatory: bool
+    input_type: str
+    """``text``, ``int``, ``float``, ``date``, ``single_select``, ``multi_select`` (our
+    words; each connector maps its platform's)."""
+    options: tuple[AttributeOption, ...] = ()
+    """Allowed values for a select; empty for free input."""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Brand:
+    """One brand a category accepts."""
+
+    brand_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LogisticsChannel:
+    """One shipping channel a shop may enable on a listing (Shopee ``logistic_id``)."""
+
+    channel_id: str
+    name: str
+    enabled: bool
+    cod: bool = False
+    max_weight_g: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemLimits:
+    """What the platform allows in one listing (Shopee ``get_item_limit``, or documented)."""
+
+    name_max: int
+    description_max: int
+    images_max: int
+    image_max_bytes: int
+    image_formats: tuple[str, ...] = ("jpg", "jpeg", "png")
+    price_min: int = 0
+    price_max: int = 0
+    """0: no limit known."""
+    variants_max: int = 0

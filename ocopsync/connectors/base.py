@@ -21,21 +21,37 @@ if TYPE_CHECKING:
     from ocopsync.errors import ConnectorError
 
 from ocopsync.records import (  # plain records, shared with the layers that must not know us
+    AttributeOption,
+    AttributeValue,
+    Brand,
+    Category,
+    CategoryAttribute,
+    ItemLimits,
     ListingDraft,
     ListingStatus,
+    LogisticsChannel,
     OrderLine,
     OrderLineStatus,
     RemoteListing,
     Tokens,
+    Variant,
 )
 
 __all__ = [
+    "AttributeOption",
+    "AttributeValue",
+    "Brand",
+    "Category",
+    "CategoryAttribute",
+    "ItemLimits",
     "ListingDraft",
     "ListingStatus",
+    "LogisticsChannel",
     "OrderLine",
     "OrderLineStatus",
     "RemoteListing",
     "Tokens",
+    "Variant",
 ]
 
 
@@ -65,6 +81,13 @@ class Capabilities:
     read_batch: int = 0
     """Most listings one :meth:`Connector.get_listings` request reads back by id (0: the
     connector cannot, and its writes are not verified)."""
+    discovery: bool = False
+    """True when the connector implements :class:`Discovery` (categories, attributes,
+    brands, limits)."""
+    variants: bool = False
+    """True when a draft with ``variants`` can be created as one multi-variant listing."""
+    content_updates: bool = False
+    """True when the connector implements :class:`ContentUpdates`."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +204,48 @@ class Connector(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class Discovery(Protocol):
+    """What a marketplace tells an integrator before a first create (``categories``)."""
+
+    async def list_categories(self) -> list[Category]:
+        """The whole category tree, flattened (parents before children)."""
+        ...
+
+    async def category_attributes(self, category_id: str) -> list[CategoryAttribute]:
+        """The attributes a leaf category takes; which are mandatory; allowed values."""
+        ...
+
+    async def category_brands(self, category_id: str) -> list[Brand]:
+        """The brands a leaf category accepts (every page)."""
+        ...
+
+    async def item_limits(self, category_id: str) -> ItemLimits:
+        """Name/description lengths, image count and size, variant count for a category."""
+        ...
+
+
+@runtime_checkable
+class Logistics(Protocol):
+    """Shipping channels a listing must name (Shopee ``v2.logistics.get_channel_list``)."""
+
+    async def logistics_channels(self) -> list[LogisticsChannel]: ...
+
+
+@runtime_checkable
+class ContentUpdates(Protocol):
+    """Bringing a live listing's content (name, description, images, attributes) to the
+    catalog's, through the platform's own update call."""
+
+    async def update_content(
+        self, remote_id: str, draft: ListingDraft, fields: Sequence[str]
+    ) -> None:
+        """Send ``fields`` (among ``name``, ``description``, ``image_urls``,
+        ``attributes``) of ``draft`` to the listing ``remote_id`` (the group's id for a
+        multi-variant listing). Raise RejectedError when refused."""
+        ...
 
 
 class Authorizable(Protocol):
