@@ -68,6 +68,15 @@ class Product(SQLModel, table=True):
     stock_last_units_to: str = ""
     stock_max: int | None = None
     stock_share_pct: int | None = None
+    attributes: list[list[str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    """The catalog's ``name=value`` attributes, as ``[name, value]`` pairs in file order."""
+    brand: str = ""
+    parent_sku: str = ""
+    """Rows sharing a ``parent_sku`` are the variants of one listing."""
+    variant: str = ""
+    """This variant's label (``500 g``); "" for a product without variants."""
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -127,6 +136,9 @@ class Listing(SQLModel, table=True):
     uncertain_detail: str = ""
     remote_status: str = "live"
     last_seen: datetime | None = None
+    content_sent: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """Fingerprint per content field (name, description, images, attributes) of what was
+    last sent; None when we never sent it (an adopted listing)."""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
