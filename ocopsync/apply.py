@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 
 from ocopsync import faultpoints
 from ocopsync.connectors.base import (
     Connector,
+    ContentUpdates,
     ItemResult,
     ListingDraft,
     ListingStatus,
@@ -27,6 +28,7 @@ from ocopsync.connectors.base import (
     StockUpdate,
     chunked,
 )
+from ocopsync.content import content_of
 from ocopsync.errors import (
     AuthExpiredError,
     ConnectorError,
@@ -38,7 +40,7 @@ from ocopsync.errors import (
 from ocopsync.i18n import _
 from ocopsync.models import Listing, utcnow
 from ocopsync.reconcile import Action, ConnectionPlan, PlannedOperation
-from ocopsync.records import OpStatus
+from ocopsync.records import OpStatus, draft_from_dict
 from ocopsync.store import journal_outcomes, journal_planned, journal_started
 
 ProgressFn = Callable[[str, int], None]
@@ -47,7 +49,15 @@ ProgressFn = Callable[[str, int], None]
 CREATE_CONCURRENCY = 4
 """Creations in flight at once per connection: enough to hide latency, gentle on quotas."""
 
-ORDER = (Action.UNLIST, Action.UPDATE_STOCK, Action.UPDATE_PRICE, Action.RELIST, Action.CREATE)
+ORDER = (
+    Action.UNLIST,
+    Action.UPDATE_STOCK,
+    Action.UPDATE_PRICE,
+    Action.RELIST,
+    Action.CREATE,
+    Action.UPDATE_CONTENT,
+)
+"""Stock and price first (what oversells and what loses money), content last."""
 
 
 def error_kind(exc: BaseException) -> str:
@@ -118,6 +128,8 @@ class ConnectionApplier:
         """Writes the platform accepted, to read back once the connection is done."""
         self.outcome = ConnectionOutcome(plan.connection, plan.platform)
         self._jobs: list[_Job] = []
+        self._variant_ids: dict[int, dict[str, RemoteListing]] = {}
+        """Per create of variants, each variant as read back by its SKU."""
         self._sent: set[int] = set()
         """Operations journaled ``started`` or finished: the rest were never sent."""
 
@@ -170,6 +182,8 @@ class ConnectionApplier:
                 continue
             if action is Action.CREATE:
                 await self._creates(batch)
+            elif action is Action.UPDATE_CONTENT:
+                await self._content_updates(batch)
             elif action is Action.UPDATE_STOCK:
                 await self._batches(batch, caps.stock_batch, self._stock_call, self._stock_done)
             elif action is Action.UPDATE_PRICE:
@@ -379,6 +393,36 @@ class ConnectionApplier:
             "live" if job.op.action is Action.RELIST else "unlisted"
         )
 
+    # -- content -----------------------------------------------------------------
+    async def _content_updates(self, jobs: list[_Job]) -> None:
+        """One update call per listing (no platform batches content); the fingerprints
+        sent are recorded on every variant row of the listing, so siblings do not ask
+        for the same update again."""
+        updater = self.connector
+        for job in jobs:
+            if self.outcome.stopped:
+                self._skip_stopped([job])
+                continue
+            if not isinstance(updater, ContentUpdates):
+                self._finish([job], OpStatus.SKIPPED, "no content updates here", "")
+                continue
+            draft = draft_from_dict(dict(job.op.desired["listing"]))
+            fields = [str(f) for f in job.op.desired.get("fields", ())]
+            self._started([job])
+            try:
+                await updater.update_content(job.op.remote_id, draft, fields)
+            except ConnectorError as exc:
+                self._fail_all([job], exc)
+                continue
+            wanted = {str(k): str(v) for k, v in dict(job.op.desired["content"]).items()}
+            rows = []
+            for sku in [job.op.sku, *job.op.desired.get("siblings", ())]:
+                row = self.listings.get(str(sku))
+                if row is not None:
+                    row.content_sent = wanted
+                    rows.append(row)
+            self._finish([job], OpStatus.SUCCEEDED, "", "", rows)
+
     # -- creations ---------------------------------------------------------------
     async def _creates(self, jobs: list[_Job]) -> None:
         for job in (j for j in jobs if j.op.blocked):
@@ -403,7 +447,7 @@ class ConnectionApplier:
                 for j, rid in zip(chunk, results, strict=True)
                 if isinstance(rid, str) and rid
             ]
-            rows = [self._created_row(j, rid) for j, rid in created]
+            rows = [row for j, rid in created for row in self._created_rows(j, rid)]
             if rows:
                 self._finish([j for j, _ in created], OpStatus.SUCCEEDED, "", "", rows)
                 faultpoints.reach("apply.created_recorded")
@@ -418,16 +462,22 @@ class ConnectionApplier:
                 self._skip_stopped([job])
                 return None
             try:
-                return await self.connector.create_listing(draft)
+                created = await self.connector.create_listing(draft)
+                if draft.variants:
+                    await self._learn_variants(job, draft)
+                return created
             except RejectedError as exc:
                 # A duplicate SKU means the listing exists (made by hand, or by a run that
                 # crashed before recording it): adopt it instead of failing.
                 try:
-                    existing = await self.connector.find_by_sku(draft.sku)
+                    probe = draft.variants[0].sku if draft.variants else draft.sku
+                    existing = await self.connector.find_by_sku(probe)
                 except ConnectorError:
                     existing = None
                 if existing is not None:
-                    return existing.remote_id
+                    if draft.variants:
+                        await self._learn_variants(job, draft)
+                    return existing.group_id or existing.remote_id
                 self._fail_all([job], exc)
             except ConnectorError as exc:
                 self._fail_all([job], exc)
@@ -435,18 +485,48 @@ class ConnectionApplier:
 
     def _priced_draft(self, job: _Job) -> ListingDraft:
         """The listing exactly as the plan priced it: apply never re-applies the policy."""
-        fields = dict(job.op.desired["listing"])
-        fields["image_urls"] = tuple(fields.get("image_urls", ()))
-        return ListingDraft(**fields)
+        return draft_from_dict(dict(job.op.desired["listing"]))
+
+    async def _learn_variants(self, job: _Job, draft: ListingDraft) -> None:
+        """Read each created variant by its SKU: its own id is what its writes need.
+
+        A variant not found now is adopted by the next observation, by its SKU.
+        """
+        found: dict[str, RemoteListing] = {}
+        for variant in draft.variants:
+            try:
+                seen = await self.connector.find_by_sku(variant.sku)
+            except ConnectorError:
+                seen = None
+            if seen is not None:
+                found[variant.sku] = seen
+        self._variant_ids[job.op_id] = found
+
+    def _created_rows(self, job: _Job, remote_id: str) -> list[Listing]:
+        """The listing rows a create makes: one, or one per variant found."""
+        draft = self._priced_draft(job)
+        if not draft.variants:
+            return [self._created_row(job, remote_id)]
+        found = self._variant_ids.get(job.op_id, {})
+        rows = []
+        for variant in draft.variants:
+            seen = found.get(variant.sku)
+            if seen is None:
+                continue
+            single = replace(draft, sku=variant.sku, price=variant.price, stock=variant.stock)
+            rows.append(self._row_for(variant.sku, seen.remote_id, single))
+        return rows
 
     def _created_row(self, job: _Job, remote_id: str) -> Listing:
-        draft = self._priced_draft(job)
-        row = self.listings.get(job.op.sku) or Listing(
+        return self._row_for(job.op.sku, remote_id, self._priced_draft(job))
+
+    def _row_for(self, sku: str, remote_id: str, draft: ListingDraft) -> Listing:
+        row = self.listings.get(sku) or Listing(
             connection=self.plan.connection,
             platform=self.plan.platform,
-            sku=job.op.sku,
+            sku=sku,
             remote_id=remote_id,
-            seller_sku=job.op.sku,
+            seller_sku=sku,
         )
         row.remote_id = remote_id
         row.last_price = draft.price
@@ -455,7 +535,8 @@ class ConnectionApplier:
         row.pending_stock, row.pending_op_id, row.pending_booked_base = None, None, 0
         row.remote_status = "live"
         row.last_seen = utcnow()
-        self.listings[job.op.sku] = row
+        row.content_sent = content_of(draft)
+        self.listings[sku] = row
         return row
 
 

@@ -84,6 +84,10 @@ class ProductRecord:
     stock_last_units_to: str = ""
     stock_max: int | None = None
     stock_share_pct: int | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
+    brand: str = ""
+    parent_sku: str = ""
+    variant: str = ""
     stock_at_export: int | None = None
     """The row's ``stock_at_export`` cell (files ``catalog export`` wrote); not a product
     field, only the figure the row's stock is compared with to find what was edited."""
@@ -176,10 +180,60 @@ def _check_row(
         "stock_max": c.whole("stock_max", minimum=0, maximum=MAX_STOCK, unit=_("units")),
         "stock_share_pct": c.whole("stock_share_pct", minimum=1, maximum=100, unit="%"),
         "stock_at_export": c.whole(STOCK_AT_EXPORT, minimum=0, maximum=MAX_STOCK, unit=_("units")),
+        "attributes": _attributes(c),
+        "brand": c.text("brand"),
+        "parent_sku": c.text("parent_sku"),
+        "variant": c.text("variant"),
     }
+    if bool(values["parent_sku"]) != bool(values["variant"]):
+        column = "variant" if values["parent_sku"] else "parent_sku"
+        c.fail(column, _("parent_sku and variant go together: a variant row needs both"))
+    elif values["parent_sku"] and values["parent_sku"] == sku:
+        c.fail("parent_sku", _("must differ from the row's own SKU (it names the group)"))
     if c.errors:
         return None, c.errors
     return ProductRecord(**values, row=number, present=frozenset(raw)), []
+
+
+ATTRIBUTE_SEPARATORS = re.compile(r"[;\n]+")
+
+
+def parse_attributes(text: str) -> tuple[tuple[str, str], ...] | str:
+    """``Xuất xứ=Việt Nam; Hạn sử dụng=12 tháng`` as pairs, or why it cannot be read.
+
+    Pairs are ``;``- or line-separated; a value may hold commas (several values of a
+    multi-select attribute: ``Thành phần=Trà, Gừng``). A name given twice is refused:
+    which of the two a platform should get is the seller's call, not ours.
+    """
+    pairs: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for part in ATTRIBUTE_SEPARATORS.split(text):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            return _("write each attribute as name=value, separated by ';' (not {part!r})").format(
+                part=part.strip()
+            )
+        if fold(name) in seen:
+            return _("attribute {name!r} is given twice").format(name=name)
+        seen.add(fold(name))
+        pairs.append((name, value))
+    return tuple(pairs)
+
+
+def format_attributes(pairs: Iterable[Iterable[str]]) -> str:
+    """The cell text :func:`parse_attributes` reads back."""
+    return "; ".join("=".join(pair) for pair in pairs)
+
+
+def _attributes(c: CellReader) -> tuple[tuple[str, str], ...]:
+    parsed = parse_attributes(c.text("attributes"))
+    if isinstance(parsed, str):
+        c.fail("attributes", parsed)
+        return ()
+    return parsed
 
 
 def _choice(c: CellReader, column: str, allowed: tuple[str, ...], default: str = "") -> str:
@@ -659,6 +713,7 @@ def _stock_change(
 def _product_values(record: ProductRecord) -> dict[str, Any]:
     values = {name: getattr(record, name) for name in PRODUCT_FIELDS}
     values["image_urls"] = list(record.image_urls)
+    values["attributes"] = [list(pair) for pair in record.attributes]
     return values
 
 
@@ -763,6 +818,7 @@ def product_as_row(product: Product, entity: Entity | None) -> dict[str, object]
     row["certified_on"] = product.certified_on.isoformat() if product.certified_on else ""
     row["expires_on"] = product.expires_on.isoformat()
     row["image_urls"] = "|".join(product.image_urls)
+    row["attributes"] = format_attributes(product.attributes or [])
     return {name: row[name] for name in COLUMNS}
 
 

@@ -47,9 +47,15 @@ COLUMNS: tuple[str, ...] = (
     "stock_last_units_to",
     "stock_max",
     "stock_share_pct",
+    "attributes",
+    "brand",
+    "parent_sku",
+    "variant",
 )
-"""Canonical column order of a catalog file (the sample catalog, `catalog list`). The last
-four are a product's own oversell rules, over its connections' (all optional)."""
+"""Canonical column order of a catalog file (the sample catalog, `catalog list`). After
+the product come its own oversell rules, over its connections' (all optional), then what
+marketplaces ask at a create: ``attributes`` (``name=value`` pairs, ``;``-separated),
+``brand``, and ``parent_sku``/``variant`` for rows that are variants of one listing."""
 
 STOCK_AT_EXPORT = "stock_at_export"
 """The master stock when an export was written. Optional on import, in every format, and
@@ -132,6 +138,10 @@ HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {
     "stock_last_units_to": ("Kênh bán những đơn vị cuối",),
     "stock_max": ("Tối đa mỗi sàn",),
     "stock_share_pct": ("Tỷ lệ mỗi sàn (%)",),
+    "attributes": ("Thuộc tính", "Thuộc tính sản phẩm", "Attributes"),
+    "brand": ("Thương hiệu", "Nhãn hiệu", "Brand"),
+    "parent_sku": ("Mã SP cha", "Mã sản phẩm cha", "Mã nhóm biến thể", "Parent SKU"),
+    "variant": ("Phân loại", "Biến thể", "Quy cách", "Variant"),
     STOCK_AT_EXPORT: (),
 }
 """Built-in header names per column, as the README documents them; matched by :func:`key`,

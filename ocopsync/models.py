@@ -136,7 +136,9 @@ class Listing(SQLModel, table=True):
     uncertain_detail: str = ""
     remote_status: str = "live"
     last_seen: datetime | None = None
-    content_sent: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    content_sent: dict[str, str] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     """Fingerprint per content field (name, description, images, attributes) of what was
     last sent; None when we never sent it (an adopted listing)."""
     created_at: datetime = Field(default_factory=utcnow)
@@ -334,3 +336,35 @@ __all__ = [
     "make_engine",
     "utcnow",
 ]
+
+
+class DiscoveryEntry(SQLModel, table=True):
+    """One discovery answer of one connection, kept so a sync never fetches the tree.
+
+    ``kind`` is ``tree``, ``attributes``, ``brands``, ``limits`` or ``logistics``;
+    ``key`` the category id it is about ("" for the tree and the logistics channels).
+    ``payload`` holds the records as JSON (``{"records": [...]}``), read back exactly by
+    :mod:`ocopsync.store.discovery`; ``fetched_at`` decides when it is stale.
+    """
+
+    __tablename__ = "discoverycache"
+
+    connection: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class CategoryMapping(SQLModel, table=True):
+    """The leaf a person chose for one OCOP group on one connection (``categories map``).
+
+    It overrides ``options.category_map`` of the config for that connection and group.
+    """
+
+    __tablename__ = "categorymapping"
+
+    connection: str = Field(primary_key=True)
+    group: str = Field(primary_key=True)
+    category_id: str
+    updated_at: datetime = Field(default_factory=utcnow)

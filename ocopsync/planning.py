@@ -24,6 +24,8 @@ from ocopsync.connectors.base import (
     OrderLine,
     RemoteListing,
 )
+from ocopsync.content import content_of
+from ocopsync.listing_facts import PlatformFacts, for_connection
 from ocopsync.models import Listing, Product, utcnow
 from ocopsync.observe_store import (
     SeenConnection,
@@ -37,7 +39,7 @@ from ocopsync.observe_store import (
 )
 from ocopsync.oversell import StockRules
 from ocopsync.reconcile import Action, CatalogItem, ConnectionPlan, KnownListing, plan_connection
-from ocopsync.records import OpStatus, SalesSource
+from ocopsync.records import AttributeValue, OpStatus, SalesSource, draft_from_dict
 from ocopsync.stock import (
     ConnectionObservation,
     Observation,
@@ -47,6 +49,7 @@ from ocopsync.stock import (
     stock_reason,
 )
 from ocopsync.store import all_stock, load_listings
+from ocopsync.store.content import set_content_baselines
 
 
 @dataclass
@@ -69,6 +72,9 @@ class OpenConnection:
     """Set on the first read of this shop's orders: older orders are never booked."""
     order_requests: int = 0
     """HTTP requests the orders read took (the benchmark reports their cost)."""
+    facts: PlatformFacts | None = None
+    """What the discovery cache holds for this connection's creates (set by the sync
+    before planning); None plans creates with the catalog's values as they are."""
 
 
 def draft_of(product: Product) -> ListingDraft:
@@ -85,6 +91,8 @@ def draft_of(product: Product) -> ListingDraft:
         weight_g=product.weight_g,
         barcode=product.barcode,
         image_urls=tuple(product.image_urls),
+        attributes=tuple(AttributeValue(name, value) for name, value in product.attributes or ()),
+        brand=product.brand,
     )
 
 
@@ -116,7 +124,9 @@ def plan_all(
         assert o.remote is not None
         o.listings = load_listings(engine, o.settings.name)
         known_before[o.settings.name] = {
-            sku: KnownListing(sku, r.remote_id, r.last_price, r.last_stock, r.pending_stock)
+            sku: KnownListing(
+                sku, r.remote_id, r.last_price, r.last_stock, r.pending_stock, r.content_sent
+            )
             for sku, r in o.listings.items()
         }
         lines = o.order_lines or []
@@ -150,14 +160,18 @@ def plan_all(
     for o in ready:
         assert o.remote is not None and o.connector is not None
         min_stars = o.settings.policy.min_stars
+        here = [p for p in products if o.settings.covers(p.entity_code)]
+        facts = o.facts or PlatformFacts(o.settings.name, o.settings.platform, discovery=False)
+        shaped = {p.sku: for_connection(drafts[p.sku], facts) for p in here}
         items = [
             CatalogItem(
-                drafts[p.sku],
+                shaped[p.sku][0],
                 catalog.ineligibility_reason(p, min_stars=min_stars, today=today),
                 product_rules(p),
+                parent_sku=p.parent_sku,
+                variant=p.variant,
             )
-            for p in products
-            if o.settings.covers(p.entity_code)
+            for p in here
         ]
         name = o.settings.name
         o.plan = plan_connection(
@@ -171,8 +185,18 @@ def plan_all(
             catalog_skus=catalog_skus,
             reasons=reasons,
             caps={sku: cap for (c, sku), cap in observation.caps.items() if c == name},
+            variants=o.connector.capabilities.variants,
+            content_updates=o.connector.capabilities.content_updates,
         )
-        o.plan = with_blocked_creates(o.plan, o.connector, drafts)
+        problems = {sku: found for sku, (_, found) in shaped.items() if found}
+        o.plan = with_blocked_creates(o.plan, o.connector, problems)
+        if persist and o.connector.capabilities.content_updates:
+            baselines = {
+                sku: content_of(shaped[sku][0])
+                for sku, row in o.listings.items()
+                if row.content_sent is None and sku in shaped
+            }
+            set_content_baselines(engine, name, baselines)
         o.blocked = {op.sku: list(op.blocked) for op in o.plan.operations if op.blocked}
     return Planned(settlements, master, offered, observation)
 
@@ -195,15 +219,24 @@ def product_rules(product: Product) -> StockRules | None:
 
 
 def with_blocked_creates(
-    plan: ConnectionPlan, connector: Connector, drafts: Mapping[str, ListingDraft]
+    plan: ConnectionPlan, connector: Connector, problems: Mapping[str, list[str]]
 ) -> ConnectionPlan:
-    """The plan with every create the platform would refuse marked blocked (never sent)."""
+    """The plan with every create the platform would refuse marked blocked (never sent).
+
+    The connector says what it lacks (a category, a logistics channel); ``problems``
+    holds what the category's attributes and limits refuse, per SKU (for a create of
+    variants, those of each variant).
+    """
     ops = []
     for op in plan.operations:
         if op.action is Action.CREATE:
-            missing = connector.missing_for_create(drafts[op.sku])
-            if missing:
-                op = replace(op, blocked=tuple(missing))
+            draft = draft_from_dict(dict(op.desired["listing"]))
+            skus = [str(s) for s in op.desired.get("variant_skus", ())] or [op.sku]
+            found = list(connector.missing_for_create(draft))
+            for sku in skus:
+                found.extend(p for p in problems.get(sku, ()) if p not in found)
+            if found:
+                op = replace(op, blocked=tuple(found))
         ops.append(op)
     return replace(plan, operations=tuple(ops))
 

@@ -7,21 +7,38 @@ Two steps, each a plain function over immutable records:
    and the new master stock is pushed everywhere.
 2. :func:`plan_connection` — per connection, compare every product in its scope with
    the remote listings (matched by seller SKU = master SKU) and emit operations
-   ``create | update_price | update_stock | unlist | relist``, plus adoptions (a
-   remote listing with our SKU and no row of ours is adopted, never created twice)
-   and orphans (remote SKUs the catalog does not know: reported, never touched).
+   ``create | update_price | update_stock | unlist | relist | update_content``, plus
+   adoptions (a remote listing with our SKU and no row of ours is adopted, never created
+   twice) and orphans (remote SKUs the catalog does not know: reported, never touched).
+
+Variants: catalog rows sharing a ``parent_sku`` are one listing on a platform that has
+variants (``variants=True``). Each variant is matched, priced and stocked by its own
+SKU like any product; only creating differs: the unlisted variants of a group become
+one ``create`` of the group (``sku`` = the parent SKU), added to the group's existing
+listing when a sibling is already listed. On a platform without variants each row is
+its own listing, as before.
+
+Content: what we last sent (``KnownListing.content_sent``, a fingerprint per field) is
+compared with the catalog's; a field that differs becomes part of one
+``update_content`` operation with the fields named (one per multi-variant listing, from
+the group's first catalog row). A listing we never sent content to (adopted, or listed
+before this was tracked) has no fingerprint: planning records the catalog's as its
+baseline, and from then on a catalog change is sent. Reading every listing's
+description and images back from each platform to compare would cost a request per
+listing per run, for what the catalog already tells.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from ocopsync.content import CONTENT_FIELDS, content_of
 from ocopsync.oversell import StockRules, listed_stock
 from ocopsync.policy import Policy
-from ocopsync.records import ListingDraft, ListingStatus, RemoteListing
+from ocopsync.records import ListingDraft, ListingStatus, RemoteListing, Variant
 
 
 class Action(enum.StrEnum):
@@ -30,6 +47,7 @@ class Action(enum.StrEnum):
     UPDATE_STOCK = "update_stock"
     UNLIST = "unlist"
     RELIST = "relist"
+    UPDATE_CONTENT = "update_content"
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,10 @@ class CatalogItem:
     """None when the product should be live on this connection."""
     stock_rules: StockRules | None = None
     """The product's own oversell rules (catalog columns), over the connection's."""
+    parent_sku: str = ""
+    """Set on a variant: the SKU its group is listed under."""
+    variant: str = ""
+    """The variant's label (``500 g``)."""
 
     @property
     def sku(self) -> str:
@@ -58,6 +80,9 @@ class KnownListing:
     last_stock: int | None = None
     pending_stock: int | None = None
     """A stock write sent in a run that never recorded its outcome (crash)."""
+    content_sent: Mapping[str, str] | None = None
+    """Fingerprints of the content last sent (:func:`ocopsync.content.content_of`);
+    None when we never sent any (an adopted listing)."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +173,8 @@ def plan_connection(
     reasons: Mapping[str, str] | None = None,
     caps: Mapping[str, int] | None = None,
     stock_rules: StockRules | None = None,
+    variants: bool = False,
+    content_updates: bool = False,
 ) -> ConnectionPlan:
     """The operations that bring one connection to the desired state.
 
@@ -155,7 +182,8 @@ def plan_connection(
     is the settled master stock, less units held back by uncertain writes; ``reasons``
     explains stock moves (sales, drift) so the plan can say why a stock update is
     there; ``caps`` is the most this connection may be given per SKU (its stock fell
-    with no order to explain it: never pushed back up until explained).
+    with no order to explain it: never pushed back up until explained). ``variants``
+    and ``content_updates`` are the connector's capabilities of those names.
     """
     caps = caps or {}
     rules = stock_rules or policy.stock_rules()
@@ -164,6 +192,14 @@ def plan_connection(
     adoptions: list[Adoption] = []
     unchanged = 0
     reasons = reasons or {}
+    grouped: dict[str, list[tuple[CatalogItem, int, int, str, int]]] = {}
+    """Unlisted variants per parent SKU: (item, price, stock, stock rule, master)."""
+    content_groups: set[str] = set()
+    """Listing groups already given an update_content (one per multi-variant listing)."""
+    group_first: dict[str, CatalogItem] = {}
+    for item in items:
+        if item.parent_sku:
+            group_first.setdefault(item.parent_sku, item)
 
     def op(
         sku: str,
@@ -210,6 +246,9 @@ def plan_connection(
         stock, rule = listed_stock(master, rules.overridden_by(item.stock_rules), connection)
         if sku in caps and caps[sku] < stock:
             stock, rule = caps[sku], f"capped at {caps[sku]}: a drop no order explains"
+        if listing is None and variants and item.parent_sku:
+            grouped.setdefault(item.parent_sku, []).append((item, price, stock, rule, master))
+            continue
         if listing is None:
             why = "listing vanished from the platform" if mine else "not listed yet"
             priced = {**asdict(item.draft), "price": price, "stock": stock}
@@ -263,8 +302,68 @@ def plan_connection(
                 {"stock": stock, "stock_rule": rule},
                 {"stock": listing.stock, "master": master},
             )
+        if content_updates:
+            source = group_first.get(item.parent_sku, item)
+            change = _content_change(source, listing, mine, content_groups)
+            if change is not None:
+                fields, wanted = change
+                op(
+                    sku,
+                    Action.UPDATE_CONTENT,
+                    None,
+                    ", ".join(fields),
+                    listing.remote_id,
+                    "catalog content changed",
+                    {
+                        "fields": list(fields),
+                        "listing": asdict(source.draft),
+                        "content": wanted,
+                        "siblings": [
+                            i.sku
+                            for i in items
+                            if i.parent_sku
+                            and i.parent_sku == item.parent_sku
+                            and i.sku != sku
+                            and i.sku in remote_by_sku
+                        ],
+                    },
+                    {"content_sent": dict(mine.content_sent or {}) if mine else {}},
+                )
         if len(ops) == before:
             unchanged += 1
+
+    for parent, members in grouped.items():
+        siblings = [
+            remote_by_sku[i.sku] for i in items if i.parent_sku == parent and i.sku in remote_by_sku
+        ]
+        group_remote_id = next((r.group_id for r in siblings if r.group_id), "")
+        first = members[0][0].draft
+        group = replace(
+            first,
+            sku=parent,
+            price=min(p for _, p, _, _, _ in members),
+            stock=sum(s for _, _, s, _, _ in members),
+            variants=tuple(
+                Variant(m.sku, m.variant, p, s, m.draft.weight_g, m.draft.barcode)
+                for m, p, s, _, _ in members
+            ),
+            group_remote_id=group_remote_id,
+        )
+        labels = ", ".join(m.variant for m, _, _, _, _ in members)
+        op(
+            parent,
+            Action.CREATE,
+            None,
+            f"{len(members)} variants ({labels})",
+            group_remote_id,
+            "variants not listed yet" if not group_remote_id else "new variants of a listing",
+            {
+                "listing": asdict(group),
+                "stock_rule": "; ".join(sorted({r for _, _, _, r, _ in members})),
+                "variant_skus": [m.sku for m, _, _, _, _ in members],
+            },
+            {"absent": True, "masters": {m.sku: ms for m, _, _, _, ms in members}},
+        )
 
     orphans = tuple(
         Orphan(connection, platform, r.seller_sku, r.remote_id, r.name)
@@ -280,3 +379,24 @@ def plan_connection(
         unchanged=unchanged,
         duplicates=duplicates,
     )
+
+
+def _content_change(
+    item: CatalogItem,
+    listing: RemoteListing,
+    mine: KnownListing | None,
+    groups_done: set[str],
+) -> tuple[tuple[str, ...], dict[str, str]] | None:
+    """The content fields to send to ``listing`` and the fingerprints they will have."""
+    sent = mine.content_sent if mine is not None else None
+    if not sent:
+        return None
+    wanted = content_of(item.draft)
+    fields = tuple(f for f in CONTENT_FIELDS if sent.get(f) != wanted[f])
+    if not fields:
+        return None
+    key = listing.group_id or listing.remote_id
+    if key in groups_done:  # one content update per multi-variant listing
+        return None
+    groups_done.add(key)
+    return fields, wanted

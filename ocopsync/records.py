@@ -269,3 +269,17 @@ class ItemLimits:
     price_max: int = 0
     """0: no limit known."""
     variants_max: int = 0
+
+
+def draft_from_dict(fields: dict[str, Any]) -> ListingDraft:
+    """A :class:`ListingDraft` back from ``asdict`` or its JSON (a saved plan's listing)."""
+    values = dict(fields)
+    values["image_urls"] = tuple(values.get("image_urls", ()))
+    values["attributes"] = tuple(
+        a if isinstance(a, AttributeValue) else AttributeValue(**a)
+        for a in values.get("attributes", ())
+    )
+    values["variants"] = tuple(
+        v if isinstance(v, Variant) else Variant(**v) for v in values.get("variants", ())
+    )
+    return ListingDraft(**values)

@@ -36,6 +36,7 @@ from ocopsync.connectors.base import (
     TokenStore,
 )
 from ocopsync.connectors.registry import connector_class
+from ocopsync.discovery_refresh import facts_for, refresh_for_creates
 from ocopsync.errors import (
     ConfigError,
     ConnectorError,
@@ -165,6 +166,9 @@ async def run(
                 _lock(engine, o, run_id)
         await asyncio.gather(*(_fetch(o, engine) for o in opened))
         products = load_products(engine, request.entity)
+        await refresh_for_creates(engine, opened, products)
+        for o in opened:
+            o.facts = facts_for(engine, o)
         planned = plan_all(
             engine, opened, products, request.today, persist=request.apply, run_id=run_id
         )

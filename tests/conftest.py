@@ -58,6 +58,10 @@ def product(sku: str, **overrides: Any) -> dict[str, str]:
         "stock_last_units_to": "",
         "stock_max": "",
         "stock_share_pct": "",
+        "attributes": "",
+        "brand": "",
+        "parent_sku": "",
+        "variant": "",
     }
     row.update({k: str(v) for k, v in overrides.items()})
     return row

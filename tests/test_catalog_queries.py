@@ -52,7 +52,7 @@ def write_catalog(path: Path) -> Path:
                 "01/03/2024", "2027-03-01", price, "1.200", "500", "",
                 "Mô tả: \"đặc sản\", có dấu phẩy, và\nxuống dòng.",
                 "https://img.example/a.jpg\nhttps://img.example/b.jpg", "active",
-                "", "", "", "",
+                "", "", "", "", "Xuất xứ=Việt Nam; Hạn sử dụng=12 tháng", "Ba Chẽ", "", "",
             ])  # fmt: skip
     return path
 
@@ -165,6 +165,8 @@ def test_product_as_row_shape(engine: Engine) -> None:
     assert (row["price_vnd"], row["stock"], row["stars"]) == (180_000, 1_200, 4)
     assert row["image_urls"] == "https://img.example/a.jpg|https://img.example/b.jpg"
     assert (row["entity_name"], row["entity_kind"]) == ("Cơ sở Trà hoa vàng Ba Chẽ", "household")
+    assert row["attributes"] == "Xuất xứ=Việt Nam; Hạn sử dụng=12 tháng"
+    assert row["brand"] == "Ba Chẽ"
     json.dumps(row)  # the `catalog list --format json` shape must serialise as is
 
 
