@@ -6,7 +6,8 @@ the catalog gives ``name=value`` pairs in the seller's words. :func:`resolve` ma
 them, in this order, the first that gives a value winning:
 
 1. the catalog's own pair, matched by the attribute's name or key, ignoring accents,
-   case and punctuation (``xuat xu`` is ``Xuất xứ``);
+   case and punctuation (``xuat xu`` is ``Xuất xứ``); a value the category does not
+   allow is reported, never replaced by the next source;
 2. the connection's per-category defaults (``options.attribute_defaults``), by the
    same matching;
 3. fixed mappings from catalog columns every OCOP product has: origin from the province
@@ -180,13 +181,14 @@ def resolve(
     for spec in specs:
         chosen: list[AttributeValue] | None = None
         refused = ""
-        for source in (_lookup(pairs, spec), _lookup(default_pairs, spec), _fixed(spec, facts)):
-            if not source:
-                continue
-            chosen = _values_for(spec, source)
-            if chosen is not None:
-                break
-            refused = refused or source
+        own = _lookup(pairs, spec)
+        if own:  # the seller's own value is never silently replaced by a default
+            chosen = _values_for(spec, own)
+            refused = "" if chosen is not None else own
+        else:
+            for source in (_lookup(default_pairs, spec), _fixed(spec, facts)):
+                if source and (chosen := _values_for(spec, source)) is not None:
+                    break
         if chosen:
             values.extend(chosen)
             continue
