@@ -152,6 +152,9 @@ class OptionsTable(BaseModel):
     placeholder_image_id: str | None = None
     auth_url: str | None = None
     token_url: str | None = None
+    attribute_defaults: dict[str, dict[str, str]] | None = None
+    """Per category id (or OCOP group): attribute name -> value used when the catalog's
+    ``attributes`` column does not give one (``{"100860" = {"Loại trà" = "Trà xanh"}}``)."""
     discovery_max_age_days: int | None = Field(default=None, ge=0, le=3650)
     """Days a cached category tree, attribute or brand list stays fresh (default 7;
     0 asks the platform every time)."""

@@ -326,14 +326,15 @@ def resolve_started(
 
 
 def started_writes(engine: Engine, connection: str) -> list[tuple[int, str, str, str]]:
-    """``(op_id, sku, action, to_value)`` of price/status writes a dead run left started."""
+    """``(op_id, sku, action, to_value)`` of price, status and content writes a dead run
+    left started."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(_OPS.c.id, _OPS.c.sku, _OPS.c.action, _OPS.c.to_value)
             .join(_RUNS, _RUNS.c.id == _OPS.c.run_id)
             .where(
                 _OPS.c.connection == connection,
-                _OPS.c.action.in_(("update_price", "unlist", "relist")),
+                _OPS.c.action.in_(("update_price", "unlist", "relist", "update_content")),
                 _OPS.c.status == OpStatus.STARTED.value,
                 _RUNS.c.status != RunStatus.RUNNING.value,
             )

@@ -275,6 +275,12 @@ def _resolve_other_writes(engine: Engine, o: OpenConnection) -> None:
         if remote is None:
             decided[op_id] = (OpStatus.NOT_LANDED, "listing not on the platform")
             continue
+        if action == "update_content":  # a listing read does not show descriptions
+            decided[op_id] = (
+                OpStatus.UNCERTAIN,
+                "content cannot be read back; it is sent again while the catalog differs",
+            )
+            continue
         if action == "update_price":
             landed = str(remote.price) == to_value
         elif action == "unlist":
