@@ -228,7 +228,14 @@ def test_head_revision_is_what_alembic_finds() -> None:
     # The fast path reads the head from file names; it must agree with Alembic's graph.
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [head_revision()]
-    assert [rev.revision for rev in script.walk_revisions()] == ["0006", "0005", "0004", "0003", "0002", "0001"]
+    assert [rev.revision for rev in script.walk_revisions()] == [
+        "0006",
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
 
 
 def test_revision_0001_is_release_0_1_0(tmp_path: Path) -> None:

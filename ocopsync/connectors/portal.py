@@ -9,9 +9,25 @@ kept in this one module (and emulated by :mod:`ocopsync.sandbox.portal`):
   product ids, at most 100; 422 beyond): only the products with these ids, ids the
   portal does not have (or has deleted) left out. One ``ids=`` page of ``page_size=100``
   is how accepted writes are read back (``read_batch`` 100);
-- ``POST /api/v1/products`` -> 201 with the item; 409 ``duplicate_sku`` when the SKU exists;
+- ``POST /api/v1/products`` ``{sku, name, price, stock, group, stars, description,
+  images, status}``, optional ``category_id`` (a subgroup of ``group``) and
+  ``attributes: [{key, value, option_id?}]`` -> 201 with the item; 409 ``duplicate_sku``
+  when the SKU exists; 422 ``attribute_required`` when a mandatory attribute of the
+  subgroup is left out ("attribute nong_do_con (Nồng độ cồn) is required for
+  beverage-alcohol");
 - ``PATCH /api/v1/products/{id}`` with ``price``, ``stock`` and/or ``status``
-  (``published`` | ``hidden``);
+  (``published`` | ``hidden``), and the content: ``name``, ``description``, ``images``,
+  ``attributes`` (replaced whole, checked as a create's);
+- ``GET /api/v1/categories`` -> ``{items: [{id, parent_id, name, leaf}], total}``: the
+  OCOP groups (``food``... the ids ``group`` takes) each followed by its subgroups (the
+  leaves); ``GET /api/v1/categories/{id}/attributes`` -> ``{items: [{key, name, required,
+  type: text | integer | decimal | date | select | multi_select, unit, options: [{id,
+  name}]}]}``. The portal lists every certified product whatever it is, so a group alone
+  is enough to create (no ``category_map`` needed); a draft's ``category_id`` (a
+  subgroup) files it precisely. There are no brands (``category_brands`` is empty
+  without a request, and a draft's brand is not sent) and no variants
+  (``capabilities.variants`` is False). The item limits (:data:`ITEM_LIMITS`) are our
+  choice, enforced by the sandbox;
 - ``POST /api/v1/products/batch`` ``{"updates": [{id, price?, stock?}]}`` (<= 50) ->
   ``{"results": [{id, ok, error?}]}``;
 - ``GET  /api/v1/orders?updated_from=&updated_to=&page=&page_size=`` (<= 100; both ends
@@ -39,9 +55,15 @@ import httpx
 
 from ocopsync.connectors.answers import Answer, as_answer, decoded
 from ocopsync.connectors.base import (
+    AttributeOption,
+    AttributeValue,
+    Brand,
     Capabilities,
+    Category,
+    CategoryAttribute,
     ConnectorContext,
     CredentialStatus,
+    ItemLimits,
     ItemResult,
     ListingDraft,
     ListingStatus,
@@ -64,7 +86,25 @@ from ocopsync.errors import (
 PLATFORM = "portal"
 PRODUCTS = "/api/v1/products"
 ORDERS = "/api/v1/orders"
+CATEGORIES = "/api/v1/categories"
 ORDER_PAGE_SIZE = 100
+INPUT_TYPES = {
+    "text": "text",
+    "integer": "int",
+    "decimal": "float",
+    "date": "date",
+    "select": "single_select",
+    "multi_select": "multi_select",
+}
+ITEM_LIMITS = ItemLimits(
+    name_max=300,
+    description_max=5000,
+    images_max=8,
+    image_max_bytes=5 * 1024 * 1024,
+    price_min=1,
+)
+"""Our choice (portals document none); the sandbox enforces the lengths and the count."""
+CONTENT_FIELDS = {"name": "name", "description": "description", "image_urls": "images"}
 LINE_STATUS = {
     "placed": OrderLineStatus.ACTIVE,
     "cancelled": OrderLineStatus.CANCELLED,
@@ -177,6 +217,56 @@ def batch_results(
     return results
 
 
+def parse_categories(data: Answer) -> list[Category]:
+    return [
+        Category(
+            c.text("id"), c.scalar_text("parent_id") or None, c.text("name"), c.field("leaf", bool)
+        )
+        for c in data.items("items")
+    ]
+
+
+def parse_attributes(data: Answer) -> list[CategoryAttribute]:
+    return [
+        CategoryAttribute(
+            key=a.text("key"),
+            name=a.text("name"),
+            mandatory=a.field("required", bool),
+            input_type=INPUT_TYPES.get(a.text("type"), "text"),
+            options=tuple(
+                AttributeOption(o.ident("id"), o.text("name"))
+                for o in a.items("options", optional=True)
+            ),
+            unit=a.scalar_text("unit"),
+        )
+        for a in data.items("items")
+    ]
+
+
+def attributes_body(attributes: Sequence[AttributeValue]) -> list[dict[str, Any]]:
+    body = []
+    for a in attributes:
+        entry = {"key": a.key, "value": a.value}
+        if a.value_id:
+            entry["option_id"] = a.value_id
+        body.append(entry)
+    return body
+
+
+def content_body(draft: ListingDraft, fields: Sequence[str]) -> dict[str, Any]:
+    """The PATCH body for ``fields`` of ``draft`` (ValueError for a field we do not know)."""
+    body: dict[str, Any] = {}
+    for name in fields:
+        if name == "attributes":
+            body["attributes"] = attributes_body(draft.attributes)
+        elif name in CONTENT_FIELDS:
+            value = getattr(draft, name)
+            body[CONTENT_FIELDS[name]] = list(value) if name == "image_urls" else value
+        else:
+            raise ValueError(f"no such content field: {name!r}")
+    return body
+
+
 def create_body(draft: ListingDraft) -> dict[str, Any]:
     return {
         "sku": draft.sku,
@@ -188,6 +278,8 @@ def create_body(draft: ListingDraft) -> dict[str, Any]:
         "description": draft.description,
         "images": list(draft.image_urls),
         "status": "published",
+        **({"category_id": draft.category_id} if draft.category_id else {}),
+        **({"attributes": attributes_body(draft.attributes)} if draft.attributes else {}),
     }
 
 
@@ -201,6 +293,8 @@ class PortalConnector(HttpConnector):
         rate_limit_per_s=50.0,
         orders=True,
         read_batch=100,
+        discovery=True,
+        content_updates=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -269,9 +363,38 @@ class PortalConnector(HttpConnector):
         return items[0] if items else None
 
     def missing_for_create(self, draft: ListingDraft) -> list[str]:
+        """Nothing but variants: the OCOP group is enough to list a certified product."""
+        if draft.variants:
+            return ["variants: the portal lists one product per SKU (no variants)"]
         return []
 
+    async def update_content(
+        self, remote_id: str, draft: ListingDraft, fields: Sequence[str]
+    ) -> None:
+        """One PATCH with ``fields`` of ``draft``; nothing to send, no request."""
+        body = content_body(draft, fields)
+        if body:
+            url = f"{PRODUCTS}/{remote_id}"
+            await self._request("PATCH", url, Answer.mapping, json=body)
+
+    async def list_categories(self) -> list[Category]:
+        return await self._request("GET", CATEGORIES, parse_categories)
+
+    async def category_attributes(self, category_id: str) -> list[CategoryAttribute]:
+        url = f"{CATEGORIES}/{category_id}/attributes"
+        return await self._request("GET", url, parse_attributes)
+
+    async def category_brands(self, category_id: str) -> list[Brand]:
+        """The portal has no brands: empty, and no request."""
+        return []
+
+    async def item_limits(self, category_id: str) -> ItemLimits:
+        """Our documented constants: the same for every category."""
+        return ITEM_LIMITS
+
     async def create_listing(self, draft: ListingDraft) -> str:
+        if problems := self.missing_for_create(draft):
+            raise RejectedError("; ".join(problems), platform=PLATFORM, code="missing_data")
         return await self._request(
             "POST", PRODUCTS, lambda item: item.ident("id"), json=create_body(draft)
         )

@@ -25,8 +25,23 @@ The dialect, in the style of VNPost's partner web services:
   pending_review | rejected, category_id, weight, images, url}``.
 - ``POST /api/seller/v2/products`` with ``sku, name, price, stock, category_id (a
   category code such as "dac-san-vung-mien"), weight (grams), images (at least one
-  URL)``, optional ``description`` and ``ocop: {stars, province}`` -> 201
-  ``{"data": product}``.
+  URL)``, optional ``description``, ``ocop: {stars, province}``, ``brand_id`` (one of the
+  category's brands) and ``attributes: [{code, value, option_id?}]`` (``option_id`` for
+  a select; one entry per option of a multi-select) -> 201 ``{"data": product}``, the
+  product showing ``description``, ``attributes`` and ``brand_id`` back. A mandatory
+  attribute left out is 422 ``attribute_required`` ("attributes.nong-do-con (Nồng độ
+  cồn) is required in category ruou-dac-san"); one that does not fit, 422
+  ``validation_failed``.
+- ``PATCH /api/seller/v2/products/{id}`` with any of ``name, description, images,
+  attributes`` (attributes replace the set, checked against the product's category like
+  a create's) -> ``{"data": product}``.
+- ``GET /api/seller/v2/categories`` -> ``{"data": {"items": [{id (a code), parent_id (null
+  at the top), name, level, is_leaf}]}}``, the whole tree, parents before children;
+  ``GET .../categories/{code}/attributes`` -> ``{"data": {"items": [{code, name,
+  required, type: text | integer | decimal | date | select | multi_select, unit,
+  options: [{id, label}]}]}}``; ``GET .../categories/{code}/brands?page=&limit=`` (limit
+  <= 50) -> ``{"data": {"items": [{id, name}], "pagination"}}`` (most farm produce has
+  none). Only a leaf has attributes and brands (422 otherwise); an unknown code is 404.
 - ``PUT /api/seller/v2/products/prices`` ``{"items": [{id, price}]}`` and
   ``PUT /api/seller/v2/products/stocks`` ``{"items": [{id, stock}]}``, at most 50 items
   -> ``{"data": {"succeeded": [{id}], "failed": [{id, code, message}]}}``.
@@ -42,12 +57,13 @@ The dialect, in the style of VNPost's partner web services:
   is what counts for stock.
 - Errors are ``{"error": {"code", "message"}}``: ``invalid_client``, ``invalid_token``,
   ``token_expired`` (401), ``forbidden`` (403), ``not_found`` (404), ``sku_exists`` (409),
-  ``validation_failed`` (422), ``rate_limited`` (429 with ``Retry-After``; quota 100
-  requests/s per client), ``server_error`` (5xx).
+  ``validation_failed`` and ``attribute_required`` (422), ``rate_limited`` (429 with
+  ``Retry-After``; quota 100 requests/s per client), ``server_error`` (5xx).
 
 Options (``[connections.options]``):
 
-- ``category_map``: OCOP group -> Postmart category code (text);
+- ``category_map``: OCOP group -> Postmart category code (text), for a draft that
+  carries no ``category_id`` of its own;
 - ``token_url``: where tokens are issued, absolute or relative to ``base_url``
   (default ``/oauth/token``);
 - ``rate_limit_per_s``: our own request rate, default 10 (under the quota).
@@ -57,7 +73,10 @@ the token store with its expiry and reused by later runs until then, bound to th
 ``client_id`` that obtained it (in ``Tokens.extra``) so new credentials never use an
 old client's token; ``invalid_token`` is handled like ``token_expired`` (new token,
 one retry), since with client credentials a fresh token is always one call away;
-image URLs are taken as they are, with no upload step; an answer that is not a JSON
+image URLs are taken as they are, with no upload step; the item limits
+(:data:`ITEM_LIMITS`) are ours, enforced by the sandbox; no variants
+(``capabilities.variants`` is False: a draft with variants is refused before any
+request); an answer that is not a JSON
 object, has no ``data``, or has a field missing or mistyped is an UnexpectedAnswerError
 ``bad_answer`` (read through :mod:`.answers`), retried like a failed call and this
 connection's error after; a 2xx answer carrying ``error`` is that error.
@@ -75,9 +94,15 @@ import httpx
 
 from ocopsync.connectors.answers import Answer, as_answer
 from ocopsync.connectors.base import (
+    AttributeOption,
+    AttributeValue,
+    Brand,
     Capabilities,
+    Category,
+    CategoryAttribute,
     ConnectorContext,
     CredentialStatus,
+    ItemLimits,
     ItemResult,
     ListingDraft,
     ListingStatus,
@@ -105,6 +130,7 @@ PLATFORM = "postmart"
 T = TypeVar("T")
 PRODUCTS = "/api/seller/v2/products"
 ORDERS = "/api/seller/v2/orders"
+CATEGORIES = "/api/seller/v2/categories"
 MAX_ITEMS = 50
 """Largest page, and most items a prices or stocks request may carry."""
 STATUS_FROM_REMOTE = {
@@ -113,6 +139,23 @@ STATUS_FROM_REMOTE = {
     "pending_review": ListingStatus.PENDING,
     "rejected": ListingStatus.REJECTED,
 }
+INPUT_TYPES = {
+    "text": "text",
+    "integer": "int",
+    "decimal": "float",
+    "date": "date",
+    "select": "single_select",
+    "multi_select": "multi_select",
+}
+ITEM_LIMITS = ItemLimits(
+    name_max=200,
+    description_max=10_000,
+    images_max=10,
+    image_max_bytes=5 * 1024 * 1024,
+    price_min=1,
+)
+"""Our choice (Postmart documents none); its sandbox enforces the lengths and count."""
+CONTENT_FIELDS = {"name": "name", "description": "description", "image_urls": "images"}
 LINE_STATUS = {
     "ordered": OrderLineStatus.ACTIVE,
     "cancelled": OrderLineStatus.CANCELLED,
@@ -129,6 +172,7 @@ ERRORS: dict[str, type[ConnectorError]] = {
     "not_found": RejectedError,
     "sku_exists": RejectedError,
     "validation_failed": RejectedError,
+    "attribute_required": RejectedError,
     "server_error": TransientError,
 }
 
@@ -241,15 +285,82 @@ def order_page(data: Any) -> tuple[list[OrderLine], int]:
     return [line for order in orders for line in parse_order(order)], total
 
 
+def parse_categories(data: Answer) -> list[Category]:
+    return [
+        Category(
+            c.text("id"),
+            c.scalar_text("parent_id") or None,
+            c.text("name"),
+            c.field("is_leaf", bool),
+        )
+        for c in data.items("items")
+    ]
+
+
+def parse_attributes(data: Answer) -> list[CategoryAttribute]:
+    return [
+        CategoryAttribute(
+            key=a.text("code"),
+            name=a.text("name"),
+            mandatory=a.field("required", bool),
+            input_type=INPUT_TYPES.get(a.text("type"), "text"),
+            options=tuple(
+                AttributeOption(o.ident("id"), o.text("label"))
+                for o in a.items("options", optional=True)
+            ),
+            unit=a.scalar_text("unit"),
+        )
+        for a in data.items("items")
+    ]
+
+
+def brand_page(data: Answer) -> tuple[list[Brand], int]:
+    brands = [Brand(b.ident("id"), b.text("name")) for b in data.items("items")]
+    return brands, data.obj("pagination").whole("total")
+
+
 def category_code(options: Mapping[str, Any], group: str) -> str | None:
     code = str((options.get("category_map") or {}).get(group) or "").strip()
     return code or None
 
 
+def category_for(draft: ListingDraft, options: Mapping[str, Any]) -> str | None:
+    """The draft's own category when it has one, else the group's in ``category_map``."""
+    return draft.category_id.strip() or category_code(options, draft.group)
+
+
+def option_id(text: str) -> int | str:
+    return int(text) if text.strip().isdigit() else text
+
+
+def attributes_body(attributes: Sequence[AttributeValue]) -> list[dict[str, Any]]:
+    body = []
+    for a in attributes:
+        entry: dict[str, Any] = {"code": a.key, "value": a.value}
+        if a.value_id:
+            entry["option_id"] = option_id(a.value_id)
+        body.append(entry)
+    return body
+
+
+def content_body(draft: ListingDraft, fields: Sequence[str]) -> dict[str, Any]:
+    """The PATCH body for ``fields`` of ``draft`` (ValueError for a field we do not know)."""
+    body: dict[str, Any] = {}
+    for name in fields:
+        if name == "attributes":
+            body["attributes"] = attributes_body(draft.attributes)
+        elif name in CONTENT_FIELDS:
+            value = getattr(draft, name)
+            body[CONTENT_FIELDS[name]] = list(value) if name == "image_urls" else value
+        else:
+            raise ValueError(f"no such content field: {name!r}")
+    return body
+
+
 def missing(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
     checks = (
         (
-            category_code(options, draft.group) is None,
+            category_for(draft, options) is None,
             f"no category for group {draft.group!r} in options.category_map "
             "(a Postmart category code)",
         ),
@@ -258,6 +369,7 @@ def missing(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
             "no weight: Postmart needs the weight in grams to quote VNPost shipping",
         ),
         (not draft.image_urls, "no images: Postmart requires at least one product image"),
+        (bool(draft.variants), "variants: Postmart takes one product per SKU (no variants)"),
     )
     return [reason for failed, reason in checks if failed]
 
@@ -273,6 +385,8 @@ def create_body(draft: ListingDraft, category: str) -> dict[str, Any]:
         "weight": draft.weight_g,
         "images": list(draft.image_urls),
         "ocop": {"stars": draft.stars, "province": draft.province},
+        **({"brand_id": option_id(draft.brand_id)} if draft.brand_id else {}),
+        **({"attributes": attributes_body(draft.attributes)} if draft.attributes else {}),
     }
 
 
@@ -286,6 +400,8 @@ class PostmartConnector(HttpConnector):
         rate_limit_per_s=10.0,
         orders=True,
         read_batch=MAX_ITEMS,
+        discovery=True,
+        content_updates=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -394,12 +510,42 @@ class PostmartConnector(HttpConnector):
         return missing(draft, self._options)
 
     async def create_listing(self, draft: ListingDraft) -> str:
-        category = category_code(self._options, draft.group)
+        category = category_for(draft, self._options)
         problems = self.missing_for_create(draft)
         if problems or category is None:
             raise RejectedError("; ".join(problems), platform=PLATFORM, code="missing_data")
         body = create_body(draft, category)
         return await self._data("POST", PRODUCTS, lambda product: product.ident("id"), json=body)
+
+    async def update_content(
+        self, remote_id: str, draft: ListingDraft, fields: Sequence[str]
+    ) -> None:
+        """One PATCH with ``fields`` of ``draft``; nothing to send, no request."""
+        body = content_body(draft, fields)
+        if body:
+            await self._data("PATCH", f"{PRODUCTS}/{int(remote_id)}", Answer.mapping, json=body)
+
+    async def list_categories(self) -> list[Category]:
+        return await self._data("GET", CATEGORIES, parse_categories)
+
+    async def category_attributes(self, category_id: str) -> list[CategoryAttribute]:
+        return await self._data("GET", f"{CATEGORIES}/{category_id}/attributes", parse_attributes)
+
+    async def category_brands(self, category_id: str) -> list[Brand]:
+        brands: list[Brand] = []
+        page, pages = 1, 1
+        while page <= pages:
+            params = {"page": page, "limit": MAX_ITEMS}
+            url = f"{CATEGORIES}/{category_id}/brands"
+            found, total = await self._data("GET", url, brand_page, params=params)
+            brands += found
+            pages = -(-total // MAX_ITEMS)
+            page += 1
+        return brands
+
+    async def item_limits(self, category_id: str) -> ItemLimits:
+        """Our documented constants: the same for every category."""
+        return ITEM_LIMITS
 
     async def _put_items(
         self, what: str, updates: Sequence[PriceUpdate] | Sequence[StockUpdate]

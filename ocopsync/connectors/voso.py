@@ -29,7 +29,24 @@ The dialect, in the style of Viettel Post's logistics partner API:
   PENDING_REVIEW | REJECTED, category_id, weight_gram, images, description}``.
 - ``POST /v1/shops/{shop_id}/products`` with ``seller_sku, name, price, quantity,
   category_id (integer), weight_gram, images (at least one http(s) URL; Voso fetches
-  them itself)``, optional ``description`` and ``ocop_star`` -> ``data``: the product.
+  them itself)``, optional ``description``, ``ocop_star``, ``brand_id`` (one of the
+  category's brands) and ``attributes: [{attribute_id, value, value_id?}]`` (``value_id``
+  for a select, one entry per value of a multi-select) -> ``data``: the product, which
+  shows ``attributes`` and ``brand_id`` back. A mandatory attribute left out is 400
+  ``ATTRIBUTE_REQUIRED`` ("attribute 20011 (Nồng độ cồn) is required in category
+  10462"); an unknown attribute or a value that does not fit, 400 ``INVALID_ATTRIBUTE``.
+- ``PATCH /v1/shops/{shop_id}/products/{product_id}`` with any of ``name, description,
+  images, attributes`` (attributes replace the whole set, checked against the product's
+  category like a create's) -> ``data``: the product. Price and quantity stay with
+  ``:batchUpdate``.
+- ``GET /v1/categories`` -> ``data``: the whole tree, flat, parents before children,
+  ``[{category_id, parent_id (null at the top), name, level, is_leaf}]``;
+  ``GET /v1/categories/{id}/attributes`` -> ``data``: ``[{attribute_id, name,
+  is_required, input_type: TEXT | INTEGER | DECIMAL | DATE | SINGLE_SELECT |
+  MULTI_SELECT, unit, values: [{value_id, name}]}]``; ``GET /v1/categories/{id}/brands?
+  limit=&cursor=`` -> ``data``: ``[{brand_id, name}]`` paged like products. Only a leaf
+  has attributes and brands (400 ``VALIDATION_ERROR`` otherwise); an unknown id is 404
+  ``CATEGORY_NOT_FOUND``. These calls are signed like the rest; they name no shop.
 - ``POST /v1/shops/{shop_id}/products:batchUpdate`` ``{"items": [{product_id, price?,
   quantity?}]}`` and ``POST .../products:batchStatus`` ``{"items": [{product_id,
   status: ACTIVE | INACTIVE}]}``, at most 100 items each -> ``data``: one
@@ -44,19 +61,24 @@ The dialect, in the style of Viettel Post's logistics partner API:
   the order statuses follow the seller flow of mc.voso.vn (Chờ duyệt, Đã duyệt, then a
   shipment; facts [ORD]), and an item's own status is what counts for stock.
 - Error codes: ``INVALID_PARTNER``, ``INVALID_SIGNATURE``, ``TIMESTAMP_EXPIRED`` (401),
-  ``SHOP_FORBIDDEN`` (403), ``PRODUCT_NOT_FOUND`` (404), ``DUPLICATE_SKU`` (409),
+  ``SHOP_FORBIDDEN`` (403), ``PRODUCT_NOT_FOUND`` and ``CATEGORY_NOT_FOUND`` (404),
+  ``DUPLICATE_SKU`` (409), ``ATTRIBUTE_REQUIRED`` and ``INVALID_ATTRIBUTE`` (400),
   ``VALIDATION_ERROR`` (400), ``RATE_LIMITED`` (429 with ``Retry-After``, quota 100
   requests/s per shop), ``INTERNAL_ERROR`` (503).
 
 Options (``[connections.options]``):
 
-- ``category_map``: OCOP group -> Voso leaf category id (a whole number);
+- ``category_map``: OCOP group -> Voso leaf category id (a whole number), used when a
+  draft carries no ``category_id`` of its own;
 - ``rate_limit_per_s``: our own request rate, default 20 (under the quota).
 
 Our choices where the facts are silent (all of the above is NF; these are the
 decisions a reader might otherwise guess at): signed target includes the query; a
 stale timestamp means the local clock is wrong, so it stops the connection rather than
-being retried; a new product goes live at once (no review step in the sandbox); an
+being retried; a new product goes live at once (no review step in the sandbox); the
+item limits (:data:`ITEM_LIMITS`) are ours, and the sandbox enforces them; no variants
+(``capabilities.variants`` is False: one product per seller SKU, and a draft with
+variants is refused before any request); an
 answer with a missing or mistyped field (or one that is not JSON) is an
 UnexpectedAnswerError ``bad_answer`` (read through :mod:`.answers`), retried like a failed
 call and this connection's error after; an envelope with ``"error": true`` is that error
@@ -78,9 +100,15 @@ import httpx
 
 from ocopsync.connectors.answers import Answer, as_answer, decoded
 from ocopsync.connectors.base import (
+    AttributeOption,
+    AttributeValue,
+    Brand,
     Capabilities,
+    Category,
+    CategoryAttribute,
     ConnectorContext,
     CredentialStatus,
+    ItemLimits,
     ItemResult,
     ListingDraft,
     ListingStatus,
@@ -112,6 +140,23 @@ STATUS_FROM_REMOTE = {
     "REJECTED": ListingStatus.REJECTED,
 }
 STATUS_TO_REMOTE = {ListingStatus.LIVE: "ACTIVE", ListingStatus.UNLISTED: "INACTIVE"}
+INPUT_TYPES = {
+    "TEXT": "text",
+    "INTEGER": "int",
+    "DECIMAL": "float",
+    "DATE": "date",
+    "SINGLE_SELECT": "single_select",
+    "MULTI_SELECT": "multi_select",
+}
+ITEM_LIMITS = ItemLimits(
+    name_max=255,
+    description_max=5000,
+    images_max=9,
+    image_max_bytes=2 * 1024 * 1024,
+    price_min=1,
+)
+"""Our choice (Voso documents none); its sandbox enforces the lengths and the count."""
+CONTENT_FIELDS = {"name": "name", "description": "description", "image_urls": "images"}
 LINE_STATUS = {
     "ORDERED": OrderLineStatus.ACTIVE,
     "CANCELLED": OrderLineStatus.CANCELLED,
@@ -128,6 +173,9 @@ ERRORS: dict[str, type[ConnectorError]] = {
     "PRODUCT_NOT_FOUND": RejectedError,
     "DUPLICATE_SKU": RejectedError,
     "VALIDATION_ERROR": RejectedError,
+    "ATTRIBUTE_REQUIRED": RejectedError,
+    "INVALID_ATTRIBUTE": RejectedError,
+    "CATEGORY_NOT_FOUND": RejectedError,
     "INTERNAL_ERROR": TransientError,
 }
 
@@ -270,20 +318,99 @@ def order_page(envelope: Any) -> tuple[list[OrderLine], str | None]:
     return [line for order in orders for line in parse_order(order)], cursor or None
 
 
+# -- discovery ----------------------------------------------------------------------------
+def parse_categories(envelope: Answer) -> list[Category]:
+    return [
+        Category(
+            category_id=c.ident("category_id"),
+            parent_id=c.scalar_text("parent_id") or None,
+            name=c.text("name"),
+            leaf=c.field("is_leaf", bool),
+        )
+        for c in envelope.items("data")
+    ]
+
+
+def parse_attributes(envelope: Answer) -> list[CategoryAttribute]:
+    return [
+        CategoryAttribute(
+            key=a.ident("attribute_id"),
+            name=a.text("name"),
+            mandatory=a.field("is_required", bool),
+            input_type=INPUT_TYPES.get(a.text("input_type"), "text"),
+            options=tuple(
+                AttributeOption(v.ident("value_id"), v.text("name"))
+                for v in a.items("values", optional=True)
+            ),
+            unit=a.scalar_text("unit"),
+        )
+        for a in envelope.items("data")
+    ]
+
+
+def brand_page(envelope: Answer) -> tuple[list[Brand], str | None]:
+    brands = [Brand(b.ident("brand_id"), b.text("name")) for b in envelope.items("data")]
+    return brands, envelope.maybe("next_cursor", str) or None
+
+
 # -- creating -----------------------------------------------------------------------------
+def whole(text: str) -> int | str:
+    """An id as Voso wants it (a number); text that is not one is sent for Voso to refuse."""
+    text = text.strip()
+    return int(text) if text.isdigit() else text
+
+
 def category_id(options: Mapping[str, Any], group: str) -> int | None:
     value = (options.get("category_map") or {}).get(group)
     text = str(value).strip() if value is not None else ""
     return int(text) if text.isdigit() else None
 
 
+def category_for(draft: ListingDraft, options: Mapping[str, Any]) -> int | None:
+    """The draft's own category when it has one, else the group's in ``category_map``."""
+    if draft.category_id:
+        text = draft.category_id.strip()
+        return int(text) if text.isdigit() else None
+    return category_id(options, draft.group)
+
+
+def attributes_body(attributes: Sequence[AttributeValue]) -> list[dict[str, Any]]:
+    body = []
+    for a in attributes:
+        entry: dict[str, Any] = {"attribute_id": whole(a.key), "value": a.value}
+        if a.value_id:
+            entry["value_id"] = whole(a.value_id)
+        body.append(entry)
+    return body
+
+
+def content_body(draft: ListingDraft, fields: Sequence[str]) -> dict[str, Any]:
+    """The PATCH body for ``fields`` of ``draft`` (ValueError for a field we do not know)."""
+    body: dict[str, Any] = {}
+    for name in fields:
+        if name == "attributes":
+            body["attributes"] = attributes_body(draft.attributes)
+        elif name in CONTENT_FIELDS:
+            value = getattr(draft, name)
+            body[CONTENT_FIELDS[name]] = list(value) if name == "image_urls" else value
+        else:
+            raise ValueError(f"no such content field: {name!r}")
+    return body
+
+
 def missing(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
     problems = []
-    if category_id(options, draft.group) is None:
+    if draft.category_id and category_for(draft, options) is None:
+        problems.append(
+            f"category_id {draft.category_id!r} is not a Voso category id (a whole number)"
+        )
+    elif category_for(draft, options) is None:
         problems.append(
             f"no category for group {draft.group!r} in options.category_map "
             "(a Voso category id, a whole number)"
         )
+    if draft.variants:
+        problems.append("variants: Voso takes one product per seller SKU (no variants)")
     if not draft.weight_g or draft.weight_g <= 0:
         problems.append("no weight: Voso requires weight_gram for shipping")
     if not draft.image_urls:
@@ -302,6 +429,8 @@ def create_payload(draft: ListingDraft, category: int) -> dict[str, Any]:
         "weight_gram": draft.weight_g,
         "images": list(draft.image_urls),
         "ocop_star": draft.stars,
+        **({"brand_id": whole(draft.brand_id)} if draft.brand_id else {}),
+        **({"attributes": attributes_body(draft.attributes)} if draft.attributes else {}),
     }
 
 
@@ -321,6 +450,8 @@ class VosoConnector(HttpConnector):
         rate_limit_per_s=20.0,
         orders=True,
         read_batch=MAX_BATCH,
+        discovery=True,
+        content_updates=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -408,7 +539,7 @@ class VosoConnector(HttpConnector):
 
     async def create_listing(self, draft: ListingDraft) -> str:
         problems = self.missing_for_create(draft)
-        category = category_id(self._options, draft.group)
+        category = category_for(draft, self._options)
         if problems or category is None:
             raise RejectedError("; ".join(problems), platform=PLATFORM, code="missing_data")
         return await self._signed(
@@ -417,6 +548,37 @@ class VosoConnector(HttpConnector):
             payload=create_payload(draft, category),
             read=lambda envelope: envelope.obj("data").ident("product_id"),
         )
+
+    async def update_content(
+        self, remote_id: str, draft: ListingDraft, fields: Sequence[str]
+    ) -> None:
+        """One PATCH with ``fields`` of ``draft``; nothing to send, no request."""
+        body = content_body(draft, fields)
+        if body:
+            path = f"{self._products}/{remote_id}"
+            await self._signed("PATCH", path, payload=body, read=lambda e: e.obj("data"))
+
+    async def list_categories(self) -> list[Category]:
+        return await self._signed("GET", "/v1/categories", read=parse_categories)
+
+    async def category_attributes(self, category_id: str) -> list[CategoryAttribute]:
+        path = f"/v1/categories/{category_id}/attributes"
+        return await self._signed("GET", path, read=parse_attributes)
+
+    async def category_brands(self, category_id: str) -> list[Brand]:
+        brands: list[Brand] = []
+        cursor: str | None = None
+        while True:
+            params = {"limit": MAX_BATCH, "cursor": cursor}
+            path = f"/v1/categories/{category_id}/brands"
+            page, cursor = await self._signed("GET", path, params=params, read=brand_page)
+            brands += page
+            if not cursor:
+                return brands
+
+    async def item_limits(self, category_id: str) -> ItemLimits:
+        """Our documented constants: the same for every category."""
+        return ITEM_LIMITS
 
     async def _batch(
         self, action: str, changes: Sequence[PriceUpdate | StockUpdate | StatusChange]

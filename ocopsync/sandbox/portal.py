@@ -8,6 +8,16 @@ faults as HTTP 503 or a dropped connection. Orders come from the shared order bo
 buyer routes under ``/_sandbox/orders``), numbered ``DH00000001``, ``DH00000002``...
 (đơn hàng); ``GET /api/v1/orders`` needs both ``updated_from`` and ``updated_to`` with
 an offset (422 otherwise).
+
+Categories: ``GET /api/v1/categories`` answers the OCOP groups and their subgroups
+(:mod:`ocopsync.sandbox.portal_categories`), ``GET /api/v1/categories/{id}/attributes``
+the attributes of one (404 ``not_found`` for an unknown id). A create may name a
+subgroup (``category_id``, which must belong to its ``group``); its ``attributes`` are
+checked against it (or against the group when none is named): a mandatory one left out
+is 422 ``attribute_required``. ``PATCH /api/v1/products/{id}`` also takes the content
+(``name``, ``description``, ``images``, ``attributes``), validated the same way. Names
+are at most 300 characters, descriptions 5000, images 8: the item limits the connector
+declares (our choice). The portal has no brands and no variants.
 """
 
 from __future__ import annotations
@@ -22,15 +32,27 @@ from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import SandboxItem, SandboxOrder, SandboxPlatform, sandbox_credential
 from ocopsync.sandbox.faults import Fault
+from ocopsync.sandbox.portal_categories import (
+    GROUP_OF,
+    LEAVES,
+    attribute_problem,
+    attributes_of,
+    category_list,
+)
 
 MAX_PAGE_SIZE = 100
 MAX_BATCH = 50
 MAX_IDS = 100
 STATUS_OUT = {"live": "published", "unlisted": "hidden", "pending": "pending"}
 STATUS_IN = {"published": "live", "hidden": "unlisted"}
-GROUPS = {"food", "beverage", "herbal", "textile", "handicraft"}
+GROUPS = set(GROUP_OF.values())
+NAME_MAX = 300
+DESCRIPTION_MAX = 5000
+IMAGES_MAX = 8
+CONTENT = ("name", "description", "images", "attributes")
 LINE_OUT = {"active": "placed", "cancelled": "cancelled", "returned": "returned"}
 
+SHOWN = ("group", "category_id", "stars", "images", "description", "attributes")
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -48,7 +70,7 @@ def _render(item: SandboxItem) -> dict[str, Any]:
         "price": item.price,
         "stock": item.stock,
         "status": STATUS_OUT.get(item.status, item.status),
-        **{k: v for k, v in item.data.items() if k in ("group", "stars", "images")},
+        **{k: v for k, v in item.data.items() if k in SHOWN},
     }
 
 
@@ -85,6 +107,22 @@ def _instant(query: Mapping[str, str], key: str) -> float:
     return when.timestamp()
 
 
+def _content_problem(body: dict[str, Any]) -> str | None:
+    """Name, description and images, where given (a create and an update share them)."""
+    name = body.get("name", "x")
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        return f"name is required (at most {NAME_MAX} characters)"
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        return f"description must be text of at most {DESCRIPTION_MAX} characters"
+    images = body.get("images", [])
+    if not isinstance(images, list) or not all(isinstance(u, str) and u for u in images):
+        return "images must be a list of URLs"
+    if len(images) > IMAGES_MAX:
+        return f"at most {IMAGES_MAX} images"
+    return None
+
+
 def _whole(value: Any, field: str, *, minimum: int) -> str | None:
     """Reason ``value`` is not a whole number >= minimum, or None when it is."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -114,6 +152,12 @@ class PortalSandbox(SandboxPlatform):
             Route("/api/v1/products/{id}", self._guard(self.get_product), methods=["GET"]),
             Route("/api/v1/products/{id}", self._guard(self.patch_product), methods=["PATCH"]),
             Route("/api/v1/orders", self._guard(self.list_orders), methods=["GET"]),
+            Route("/api/v1/categories", self._guard(self.list_categories), methods=["GET"]),
+            Route(
+                "/api/v1/categories/{id}/attributes",
+                self._guard(self.category_attributes),
+                methods=["GET"],
+            ),
         ]
 
     def new_order_id(self) -> str:
@@ -208,8 +252,12 @@ class PortalSandbox(SandboxPlatform):
             return _error(422, "invalid", reason)
         if self.shop.by_sku(body["sku"]):
             return _error(409, "duplicate_sku", f"sku {body['sku']} already exists")
+        category = body.get("category_id") or body["group"]
+        if refused := attribute_problem(category, body.get("attributes")):
+            return _error(422, *refused)
         status = STATUS_IN.get(body.get("status", "published"), "live")
-        data = {k: body[k] for k in ("group", "stars", "images", "description") if k in body}
+        kept = ("group", "category_id", "stars", "images", "description", "attributes")
+        data = {k: body[k] for k in kept if k in body}
         item = self.shop.add(
             body["sku"],
             body["name"],
@@ -233,16 +281,27 @@ class PortalSandbox(SandboxPlatform):
             return problem
         if body.get("group") not in GROUPS:
             return f"group must be one of {', '.join(sorted(GROUPS))}"
+        category = body.get("category_id")
+        if category is not None and (
+            not isinstance(category, str)
+            or GROUP_OF.get(category) != body["group"]
+            or category not in LEAVES
+        ):
+            return f"category_id must be a subgroup of group {body['group']}"
+        if problem := _content_problem(body):
+            return problem
         if body.get("status", "published") not in STATUS_IN:
             return "status must be published or hidden"
         return None
 
     def _apply(self, item: SandboxItem, change: dict[str, Any]) -> str | None:
         """Apply price/stock/status from ``change``; a reason if any field is invalid."""
-        allowed = {"price", "stock", "status", "id"}
+        allowed = {"price", "stock", "status", "id", *CONTENT}
         unknown = set(change) - allowed
         if unknown:
             return f"cannot change {', '.join(sorted(unknown))}"
+        if problem := _content_problem(change):
+            return problem
         if "price" in change and (p := _whole(change["price"], "price", minimum=1)):
             return p
         if "stock" in change and (p := _whole(change["stock"], "stock", minimum=0)):
@@ -255,6 +314,9 @@ class PortalSandbox(SandboxPlatform):
             item.stock = change["stock"]
         if "status" in change:
             item.status = STATUS_IN[change["status"]]
+        if "name" in change:
+            item.name = change["name"]
+        item.data.update({k: change[k] for k in CONTENT if k in change and k != "name"})
         item.updated_at = self.clock()
         return None
 
@@ -265,10 +327,23 @@ class PortalSandbox(SandboxPlatform):
         body = await self._json(request)
         if not isinstance(body, dict) or not body:
             return _error(422, "invalid", "body must be a non-empty JSON object")
+        category = item.data.get("category_id") or item.data.get("group", "food")
+        if "attributes" in body and (refused := attribute_problem(category, body["attributes"])):
+            return _error(422, *refused)
         reason = self._apply(item, body)
         if reason:
             return _error(422, "invalid", reason)
         return JSONResponse(_render(item))
+
+    async def list_categories(self, request: Request) -> Response:
+        every = category_list()
+        return JSONResponse({"items": every, "total": len(every)})
+
+    async def category_attributes(self, request: Request) -> Response:
+        category = request.path_params["id"]
+        if category not in GROUP_OF:
+            return _error(404, "not_found", "no category with this id")
+        return JSONResponse({"items": attributes_of(category)})
 
     async def batch_update(self, request: Request) -> Response:
         body = await self._json(request)
@@ -290,7 +365,7 @@ class PortalSandbox(SandboxPlatform):
                 )
                 continue
             change = {k: v for k, v in update.items() if k != "id"}
-            if "status" in change:
+            if set(change) - {"price", "stock"}:
                 reason: str | None = "batch updates carry price and stock only"
             else:
                 reason = self._apply(item, change)

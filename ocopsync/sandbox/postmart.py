@@ -13,6 +13,15 @@ dropped connection. Orders come from the shared order book (the buyer routes und
 of its range with an offset (422 ``validation_failed`` otherwise) and writes times in
 Vietnam time (+07:00), as a VNPost service would.
 
+Discovery (our design): ``GET /api/seller/v2/categories`` (the tree of
+:mod:`ocopsync.sandbox.postmart_categories`), ``.../categories/{code}/attributes`` and
+``.../categories/{code}/brands?page=&limit=``; an unknown code is 404 ``not_found``, a
+non-leaf 422 ``validation_failed``. A create, and ``PATCH /api/seller/v2/products/{id}``
+(the content update: ``name``, ``description``, ``images``, ``attributes``, validated
+like a create), missing a mandatory attribute is 422 ``attribute_required``; a
+``brand_id`` must be one of the category's brands. Names are at most 200 characters,
+descriptions 10000, images 1 to 10: the item limits the connector declares (our choice).
+
 Sandbox credentials (each overridable by ``OCOPSYNC_SANDBOX_POSTMART_<KEY>``):
 ``client_id = sandbox-postmart-client``, ``client_secret = sandbox-postmart-secret``.
 """
@@ -43,10 +52,23 @@ from ocopsync.sandbox.base import (
     sandbox_credential,
 )
 from ocopsync.sandbox.faults import Fault
+from ocopsync.sandbox.postmart_categories import (
+    KNOWN,
+    LEAVES,
+    attribute_problem,
+    attributes_of,
+    brands_of,
+    category_list,
+)
 
 ACCESS_TTL_S = 3600.0
 MAX_LIMIT = 50
 MAX_ITEMS = 50
+NAME_MAX = 200
+DESCRIPTION_MAX = 10_000
+IMAGES_MAX = 10
+OPTIONAL = ("brand_id", "attributes")
+CONTENT_FIELDS = frozenset({"name", "description", "images", "attributes"})
 CATEGORIES = {
     "food": "dac-san-vung-mien",
     "beverage": "do-uong",
@@ -92,6 +114,9 @@ def _render(item: SandboxItem) -> dict[str, Any]:
         "category_id": item.data.get("category_id", CATEGORIES["food"]),
         "weight": item.data.get("weight", 500),
         "images": item.data.get("images", []),
+        "description": item.data.get("description", ""),
+        "attributes": item.data.get("attributes", []),
+        "brand_id": item.data.get("brand_id"),
     }
 
 
@@ -138,6 +163,22 @@ def _bad_amount(value: Any, field: str, least: int) -> str | None:
     return None if ok else f"{field}: expected an integer >= {least}"
 
 
+def _content_problem(body: dict[str, Any]) -> str | None:
+    """Name, description and images where given: what a create and an update share."""
+    name = body.get("name", "x")
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        return f"name: required, at most {NAME_MAX} characters"
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        return f"description: text of at most {DESCRIPTION_MAX} characters"
+    images = body.get("images", ["x"])
+    if not isinstance(images, list) or not images or not all(isinstance(u, str) for u in images):
+        return "images: at least one image URL is required"
+    if len(images) > IMAGES_MAX:
+        return f"images: at most {IMAGES_MAX}"
+    return None
+
+
 def _create_problem(body: dict[str, Any]) -> str | None:
     for field in ("sku", "name"):
         if not isinstance(body.get(field), str) or not body[field].strip():
@@ -146,11 +187,16 @@ def _create_problem(body: dict[str, Any]) -> str | None:
     problems = (_bad_amount(body.get(f), f, least) for f, least in amounts.items())
     if problem := next((p for p in problems if p), None):
         return problem
-    if body.get("category_id") not in CATEGORIES.values():
+    category = body.get("category_id")
+    if not isinstance(category, str) or category not in LEAVES:
         return "category_id: unknown category"
-    images = body.get("images")
-    if not isinstance(images, list) or not images or not all(isinstance(u, str) for u in images):
+    if "images" not in body:
         return "images: at least one image URL is required"
+    if problem := _content_problem(body):
+        return problem
+    brand = body.get("brand_id")
+    if brand is not None and brand not in [b["id"] for b in brands_of(category)]:
+        return "brand_id: not a brand of this category"
     return None
 
 
@@ -181,6 +227,8 @@ class PostmartSandbox(SandboxPlatform):
     def routes(self) -> list[BaseRoute]:
         products = "/api/seller/v2/products"
         one = products + "/{id:int}"
+        categories = "/api/seller/v2/categories"
+        category = categories + "/{code}"
         return [
             Route("/oauth/token", self.token, methods=["POST"]),
             Route(products, self._guard(self.list_products), methods=["GET"]),
@@ -190,7 +238,11 @@ class PostmartSandbox(SandboxPlatform):
             Route(one, self._guard(self.get_product), methods=["GET"]),
             Route(one + "/hide", self._guard(self._status("unlisted")), methods=["POST"]),
             Route(one + "/show", self._guard(self._status("live")), methods=["POST"]),
+            Route(one, self._guard(self.update_content), methods=["PATCH"]),
             Route("/api/seller/v2/orders", self._guard(self.list_orders), methods=["GET"]),
+            Route(categories, self._guard(self.list_categories), methods=["GET"]),
+            Route(f"{category}/attributes", self._guard(self.attributes), methods=["GET"]),
+            Route(f"{category}/brands", self._guard(self.brands), methods=["GET"]),
         ]
 
     def new_order_id(self) -> str:
@@ -315,7 +367,9 @@ class PostmartSandbox(SandboxPlatform):
             return _error(422, "validation_failed", problem)
         if self.shop.by_sku(payload["sku"]) is not None:
             return _error(409, "sku_exists", "a product with this sku exists")
-        extra = ("category_id", "weight", "images", "description", "ocop")
+        if refused := attribute_problem(payload["category_id"], payload.get("attributes")):
+            return _error(422, *refused)
+        extra = ("category_id", "weight", "images", "description", "ocop", *OPTIONAL)
         item = self.shop.add(
             payload["sku"],
             payload["name"],
@@ -325,6 +379,59 @@ class PostmartSandbox(SandboxPlatform):
             now=self.clock(),
         )
         return JSONResponse({"data": _render(item)}, status_code=201)
+
+    async def update_content(self, request: Request, payload: Any) -> Response:
+        """Only the fields sent change; attributes are replaced whole, checked against
+        the product's category as a create's are."""
+        item = self.shop.get(request.path_params["id"])
+        if item is None:
+            return _error(404, "not_found", "product not found")
+        if not isinstance(payload, dict) or not payload:
+            return _error(422, "validation_failed", "expected a non-empty JSON object")
+        if unknown := sorted(set(payload) - CONTENT_FIELDS):
+            return _error(422, "validation_failed", f"cannot change {', '.join(unknown)} here")
+        if problem := _content_problem(payload):
+            return _error(422, "validation_failed", problem)
+        category = item.data.get("category_id", CATEGORIES["food"])
+        if "attributes" in payload and (
+            refused := attribute_problem(category, payload["attributes"])
+        ):
+            return _error(422, *refused)
+        if "name" in payload:
+            item.name = payload["name"]
+        item.data.update({k: v for k, v in payload.items() if k != "name"})
+        item.updated_at = self.clock()
+        return JSONResponse({"data": _render(item)})
+
+    async def list_categories(self, request: Request, payload: Any) -> Response:
+        return JSONResponse({"data": {"items": category_list()}})
+
+    def _leaf(self, request: Request) -> Response | None:
+        code = request.path_params["code"]
+        if code not in KNOWN:
+            return _error(404, "not_found", "category not found")
+        if code not in LEAVES:
+            return _error(422, "validation_failed", "category: not a leaf")
+        return None
+
+    async def attributes(self, request: Request, payload: Any) -> Response:
+        code = request.path_params["code"]
+        return self._leaf(request) or JSONResponse({"data": {"items": attributes_of(code)}})
+
+    async def brands(self, request: Request, payload: Any) -> Response:
+        if refused := self._leaf(request):
+            return refused
+        try:
+            page = int(request.query_params.get("page", "1"))
+            limit = int(request.query_params.get("limit", "20"))
+        except ValueError:
+            return _error(422, "validation_failed", "page and limit must be integers")
+        if page < 1 or not 1 <= limit <= MAX_LIMIT:
+            return _error(422, "validation_failed", f"page >= 1 and limit from 1 to {MAX_LIMIT}")
+        every = brands_of(request.path_params["code"])
+        window = every[(page - 1) * limit : page * limit]
+        pagination = {"page": page, "limit": limit, "total": len(every)}
+        return JSONResponse({"data": {"items": window, "pagination": pagination}})
 
     def _put(self, field: str, least: int) -> Handler:
         """PUT of prices or stocks: each item succeeds or fails on its own."""

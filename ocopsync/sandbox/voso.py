@@ -14,6 +14,17 @@ numbered ``VS`` + the Vietnam date (yymmdd) + a 6-digit sequence; the orders lis
 requires both ends of its range (400 ``VALIDATION_ERROR`` otherwise) and pages with a
 cursor on (update time, order id), so an order is never skipped between pages.
 
+Discovery (our design, like the rest): ``GET /v1/categories`` answers the whole tree
+(:mod:`ocopsync.sandbox.voso_categories`) as ``data``; ``GET /v1/categories/{id}/attributes``
+a leaf's attributes; ``GET /v1/categories/{id}/brands?limit=&cursor=`` its brands, paged
+like products. An unknown category is 404 ``CATEGORY_NOT_FOUND``, a non-leaf 400
+``VALIDATION_ERROR``. A create (and ``PATCH .../products/{product_id}``, the content
+update: ``name``, ``description``, ``images``, ``attributes``, validated like a create)
+missing a mandatory attribute is 400 ``ATTRIBUTE_REQUIRED``, a value that does not fit
+400 ``INVALID_ATTRIBUTE``; a ``brand_id`` must be one of the category's brands. Names
+are at most 255 characters, descriptions 5000, images 1 to 9: the item limits the
+connector declares (our choice, as all of this).
+
 Sandbox credentials (each overridable by ``OCOPSYNC_SANDBOX_VOSO_<KEY>``):
 ``partner_code = sandbox-voso-partner``, ``secret_key = sandbox-voso-secret``,
 ``shop_id = 300001``.
@@ -37,10 +48,23 @@ from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import SandboxItem, SandboxOrder, SandboxPlatform, sandbox_credential
 from ocopsync.sandbox.faults import Fault
+from ocopsync.sandbox.voso_categories import (
+    KNOWN,
+    LEAVES,
+    attribute_problem,
+    attributes_of,
+    brands_of,
+    category_list,
+)
 
 MAX_LIMIT = 100
 MAX_ITEMS = 100
 TIMESTAMP_WINDOW_MS = 5 * 60 * 1000
+NAME_MAX = 255
+DESCRIPTION_MAX = 5000
+IMAGES_MAX = 9
+OPTIONAL = ("brand_id", "attributes")
+CONTENT_FIELDS = frozenset({"name", "description", "images", "attributes"})
 CATEGORIES = {
     "food": 10452,
     "beverage": 10461,
@@ -82,6 +106,8 @@ def _render(item: SandboxItem) -> dict[str, Any]:
         "weight_gram": item.data.get("weight_gram", DEFAULT_WEIGHT_GRAM),
         "images": item.data.get("images", []),
         "description": item.data.get("description", ""),
+        "attributes": item.data.get("attributes", []),
+        "brand_id": item.data.get("brand_id"),
     }
 
 
@@ -92,21 +118,47 @@ def _count(value: Any, field: str, low: int) -> str | None:
     return f"{field} must be a whole number of at least {low}"
 
 
+def _text_problem(body: dict[str, Any], field: str, longest: int) -> str | None:
+    text = body.get(field)
+    if not isinstance(text, str) or not text.strip() or len(text) > longest:
+        return f"{field} is required (text of at most {longest} characters)"
+    return None
+
+
+def _content_problem(body: dict[str, Any]) -> str | None:
+    """Name, description and images, where given: the rules a create and an update share."""
+    if "name" in body and (problem := _text_problem(body, "name", NAME_MAX)):
+        return problem
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        return f"description must be text of at most {DESCRIPTION_MAX} characters"
+    if "images" not in body:
+        return None
+    images = body["images"]
+    if not isinstance(images, list) or not 1 <= len(images) <= IMAGES_MAX:
+        return f"images must list 1 to {IMAGES_MAX} image URLs"
+    if not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in images):
+        return "every image must be an http(s) URL"
+    return None
+
+
 def _create_problem(body: dict[str, Any]) -> str | None:
-    for field, longest in (("seller_sku", 64), ("name", 255)):
-        text = body.get(field)
-        if not isinstance(text, str) or not text.strip() or len(text) > longest:
-            return f"{field} is required (text of at most {longest} characters)"
+    for field, longest in (("seller_sku", 64), ("name", NAME_MAX)):
+        if problem := _text_problem(body, field, longest):
+            return problem
     for field, low in (("price", 1), ("quantity", 0), ("weight_gram", 1)):
         if problem := _count(body.get(field), field, low):
             return problem
-    if body.get("category_id") not in CATEGORIES.values():
+    category = body.get("category_id")
+    if not isinstance(category, int) or category not in LEAVES:
         return "category_id is not a Voso leaf category"
-    images = body.get("images")
-    if not isinstance(images, list) or not 1 <= len(images) <= 9:
+    if "images" not in body:
         return "images must list 1 to 9 image URLs"
-    if not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in images):
-        return "every image must be an http(s) URL"
+    if problem := _content_problem(body):
+        return problem
+    brand = body.get("brand_id")
+    if brand is not None and brand not in [b["brand_id"] for b in brands_of(category)]:
+        return "brand_id is not a brand of this category"
     return None
 
 
@@ -192,13 +244,18 @@ class VosoSandbox(SandboxPlatform):
 
     def routes(self) -> list[BaseRoute]:
         base = "/v1/shops/{shop_id}/products"
+        cat = "/v1/categories/{category_id}"
         return [
             Route(base, self._guard(self.list_products), methods=["GET"]),
             Route(base, self._guard(self.create_product), methods=["POST"]),
             Route(f"{base}:batchUpdate", self._guard(self.batch_update), methods=["POST"]),
             Route(f"{base}:batchStatus", self._guard(self.batch_status), methods=["POST"]),
             Route(base + "/{product_id}", self._guard(self.get_product), methods=["GET"]),
+            Route(base + "/{product_id}", self._guard(self.update_content), methods=["PATCH"]),
             Route("/v1/shops/{shop_id}/orders", self._guard(self.list_orders), methods=["GET"]),
+            Route("/v1/categories", self._guard(self.list_categories), methods=["GET"]),
+            Route(cat + "/attributes", self._guard(self.category_attributes), methods=["GET"]),
+            Route(cat + "/brands", self._guard(self.category_brands), methods=["GET"]),
         ]
 
     def new_order_id(self) -> str:
@@ -217,9 +274,12 @@ class VosoSandbox(SandboxPlatform):
             refused = self._refuse_signature(request, body)
             if refused is not None:
                 return refused
-            shop = request.path_params["shop_id"]
-            if shop != self.shop_id:
+            # Shop calls count against the shop's quota; catalog-wide ones (categories)
+            # against the partner's.
+            shop = request.path_params.get("shop_id")
+            if shop is not None and shop != self.shop_id:
                 return _fail(403, "SHOP_FORBIDDEN", "this partner may not manage that shop")
+            shop = shop or self.partner_code
             if fault is Fault.RATE_LIMIT or not self.quota.allow(shop):
                 wait = max(1, math.ceil(self.quota.retry_after(shop)))
                 return _fail(429, "RATE_LIMITED", "too many requests", **{"Retry-After": str(wait)})
@@ -319,7 +379,10 @@ class VosoSandbox(SandboxPlatform):
             return _fail(400, "VALIDATION_ERROR", problem)
         if self.shop.by_sku(payload["seller_sku"]):
             return _fail(409, "DUPLICATE_SKU", "seller_sku already used in this shop")
-        keep = ("category_id", "weight_gram", "images", "description", "ocop_star")
+        attributes = payload.get("attributes")
+        if refused := attribute_problem(payload["category_id"], attributes):
+            return _fail(400, *refused)
+        keep = ("category_id", "weight_gram", "images", "description", "ocop_star", *OPTIONAL)
         item = self.shop.add(
             payload["seller_sku"],
             payload["name"],
@@ -329,6 +392,63 @@ class VosoSandbox(SandboxPlatform):
             now=self.clock(),
         )
         return _ok(_render(item))
+
+    async def update_content(self, request: Request, payload: Any) -> Response:
+        """The content update: only the fields sent change; attributes are replaced whole
+        and checked against the product's category, as a create's are."""
+        item = self.shop.get(request.path_params["product_id"])
+        if item is None:
+            return _fail(404, "PRODUCT_NOT_FOUND", "no product with this product_id")
+        if not isinstance(payload, dict) or not payload:
+            return _fail(400, "VALIDATION_ERROR", "body must be a non-empty JSON object")
+        if unknown := sorted(set(payload) - CONTENT_FIELDS):
+            reason = f"cannot change {', '.join(unknown)} here (price, quantity: :batchUpdate)"
+            return _fail(400, "VALIDATION_ERROR", reason)
+        if problem := _content_problem(payload):
+            return _fail(400, "VALIDATION_ERROR", problem)
+        category = item.data.get("category_id", CATEGORIES["food"])
+        if "attributes" in payload and (
+            refused := attribute_problem(category, payload["attributes"])
+        ):
+            return _fail(400, *refused)
+        if "name" in payload:
+            item.name = payload["name"]
+        item.data.update({k: v for k, v in payload.items() if k != "name"})
+        item.updated_at = self.clock()
+        return _ok(_render(item))
+
+    async def list_categories(self, request: Request, payload: Any) -> Response:
+        return _ok(category_list())
+
+    def _leaf(self, request: Request) -> tuple[int, Response | None]:
+        text = request.path_params["category_id"]
+        category = int(text) if text.isdigit() else -1
+        if category not in KNOWN:
+            return category, _fail(404, "CATEGORY_NOT_FOUND", "no category with this id")
+        if category not in LEAVES:
+            return category, _fail(400, "VALIDATION_ERROR", "category_id is not a leaf")
+        return category, None
+
+    async def category_attributes(self, request: Request, payload: Any) -> Response:
+        category, refused = self._leaf(request)
+        return refused or _ok(attributes_of(category))
+
+    async def category_brands(self, request: Request, payload: Any) -> Response:
+        category, refused = self._leaf(request)
+        if refused:
+            return refused
+        limit_text = request.query_params.get("limit", "20")
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+            return _fail(400, "VALIDATION_ERROR", f"limit must be 1 to {MAX_LIMIT}")
+        brands = brands_of(category)
+        if "cursor" in request.query_params:
+            after = _decode_cursor(request.query_params["cursor"])
+            if after is None:
+                return _fail(400, "VALIDATION_ERROR", "cursor is not one this API issued")
+            brands = [b for b in brands if b["brand_id"] > after]
+        page = brands[: int(limit_text)]
+        more = len(brands) > len(page)
+        return _ok(page, next_cursor=_encode_cursor(str(page[-1]["brand_id"])) if more else None)
 
     async def _each_item(
         self, payload: Any, change: Callable[[SandboxItem, dict[str, Any]], str | None]

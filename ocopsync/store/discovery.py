@@ -120,8 +120,7 @@ def read_entry(
         row = session.get(DiscoveryEntry, (connection, kind.value, key))
         if row is None:
             return None
-        fetched = as_utc(row.fetched_at)
-        assert fetched is not None
+        fetched = as_utc(row.fetched_at) or row.fetched_at
         return list(row.payload.get("records", [])), fetched
 
 
@@ -181,7 +180,18 @@ def _read(
     decode: Callable[[Mapping[str, Any]], T],
 ) -> list[T] | None:
     found = read_entry(engine, connection, kind, key)
-    return None if found is None else [decode(d) for d in found[0]]
+    return None if found is None else _decoded(found[0], decode)
+
+
+def _decoded(
+    records: Sequence[Mapping[str, Any]], decode: Callable[[Mapping[str, Any]], T]
+) -> list[T] | None:
+    """The records, or None when they no longer fit the record types (written by another
+    ocopsync version): such an answer counts as never fetched, and is fetched again."""
+    try:
+        return [decode(d) for d in records]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def read_cached_tree(engine: Engine, connection: str) -> list[Category] | None:
@@ -248,7 +258,9 @@ async def _through(
     if not refresh:
         found = read_entry(engine, connection, kind, key)
         if found is not None and is_fresh(found[1], max_age=max_age, now=moment):
-            return [decode(d) for d in found[0]]
+            records = _decoded(found[0], decode)
+            if records is not None:
+                return records
     fetched = await fetch()
     write_entry(engine, connection, kind, key, fetched, fetched_at=moment)
     return list(fetched)
