@@ -225,7 +225,8 @@ class CategoryAttribute:
     """One attribute a category takes, as the platform describes it."""
 
     key: str
-    """The platform's attribute id (Shopee) or name (Lazada, Sendo): what a create sends."""
+    """The platform's attribute id (Shopee, Sendo, our dialects) or name (Lazada): what a
+    create sends."""
     name: str
     """What people read (Vietnamese where the platform gives it)."""
     mandatory: bool

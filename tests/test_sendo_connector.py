@@ -31,6 +31,8 @@ from ocopsync.connectors.sendo_payloads import (
     parse_expires,
     stock_change,
 )
+from ocopsync.connectors.sendo_products import ProductState, VariantState
+from ocopsync.connectors.sendo_writes import WriteOp, plan_product
 from ocopsync.errors import (
     AuthExpiredError,
     ConnectorError,
@@ -114,11 +116,33 @@ def row(
         "stock_quantity": stock,
         "stock_availability": available,
         "status": status,
+        "is_config_variant": False,
     }
 
 
 def page(rows: list[dict[str, Any]], next_token: str = "") -> httpx.Response:
     return httpx.Response(200, json=ok({"data": rows, "next_token": next_token}))
+
+
+def details(api: respx.MockRouter, **rows: dict[str, Any]) -> respx.Route:
+    """GET /product?id= answering ``rows[id]``, or a selling product of 5 at 50,000."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        pid = request.url.params["id"]
+        return httpx.Response(200, json=ok(rows.get(f"p{pid}", row(int(pid), f"S{pid}"))))
+
+    return api.get(PRODUCT).mock(side_effect=answer)
+
+
+def full(pid: int, price: int = 50000, stock: int = 5, available: bool = True) -> dict[str, Any]:
+    """The full variant-price item (price, stock and availability together)."""
+    return {
+        "product_id": pid,
+        "is_config_variant": False,
+        "price": price,
+        "stock_quantity": stock,
+        "stock_availability": available,
+    }
 
 
 def draft(**changes: Any) -> ListingDraft:
@@ -334,6 +358,9 @@ async def test_create_posts_a_full_product_with_id_zero(api: respx.MockRouter) -
         "price": 150000,
         "stock_quantity": 12,
         "stock_availability": True,
+        "special_price": None,
+        "promotion_from_date": None,
+        "promotion_to_date": None,
         "cat_4_id": 1111,
         "weight": 500,
         "avatar": {"picture_url": "https://img.example/1.jpg"},
@@ -427,6 +454,10 @@ async def test_duplicate_sku_on_first_attempt_is_rejected(api: respx.MockRouter)
 # -- price, stock and status batches ----------------------------------------------------------
 async def test_prices_go_in_batches_of_50_with_per_item_errors(api: respx.MockRouter) -> None:
     api.post("/login").mock(return_value=login_answer())
+    rows = [row(1000 + i, f"S{i}") for i in range(120)]
+    search = api.post(SEARCH).mock(
+        side_effect=[page(rows[:50], "t2"), page(rows[50:100], "t3"), page(rows[100:])]
+    )
     variant = api.put(VARIANT).mock(
         side_effect=[
             httpx.Response(200, json=ok({"error_list": []})),
@@ -446,8 +477,10 @@ async def test_prices_go_in_batches_of_50_with_per_item_errors(api: respx.MockRo
     updates = [PriceUpdate(str(1000 + i), f"S{i}", 20000 + i) for i in range(120)]
     async with make() as connector:
         results = await connector.update_prices(updates)
+    # 120 unseen products: their stock and availability come from the search, not 120 reads
+    assert search.call_count == 3
     assert [len(sent(variant, i)) for i in range(3)] == [50, 50, 20]
-    assert sent(variant, 0)[0] == {"product_id": 1000, "is_config_variant": False, "price": 20000}
+    assert sent(variant, 0)[0] == full(1000, price=20000)
     assert variant.calls[0].request.headers["authorization"] == "bearer tok-1"
     assert [r.sku for r in results] == [u.sku for u in updates]
     failed = [r for r in results if not r.ok]
@@ -459,6 +492,7 @@ async def test_prices_go_in_batches_of_50_with_per_item_errors(api: respx.MockRo
 async def test_a_refused_batch_fails_each_of_its_items(api: respx.MockRouter) -> None:
     api.post("/login").mock(return_value=login_answer())
     api.put(VARIANT).mock(return_value=fail(400, "validation", "array too large"))
+    details(api)
     async with make() as connector:
         results = await connector.update_stocks(
             [StockUpdate("1", "A", 3), StockUpdate("2", "B", 4)]
@@ -542,19 +576,9 @@ async def test_stock_updates_follow_what_the_listing_showed(api: respx.MockRoute
             ]
         )
     assert sent(variant) == [
-        {
-            "product_id": 1,
-            "is_config_variant": False,
-            "stock_quantity": 4,
-            "stock_availability": True,
-        },
-        {"product_id": 2, "is_config_variant": False, "stock_quantity": 4},
-        {
-            "product_id": 3,
-            "is_config_variant": False,
-            "stock_quantity": 0,
-            "stock_availability": False,
-        },
+        full(1, stock=4, available=True),
+        full(2, stock=4, available=False),
+        full(3, stock=0, available=False),
     ]
 
 
@@ -563,6 +587,7 @@ async def test_unlist_and_relist_set_stock_availability_in_one_batch(
 ) -> None:
     api.post("/login").mock(return_value=login_answer())
     variant = api.put(VARIANT).mock(return_value=httpx.Response(200, json=ok({"error_list": []})))
+    details(api)
     async with make() as connector:
         results = await connector.set_status(
             [
@@ -573,11 +598,8 @@ async def test_unlist_and_relist_set_stock_availability_in_one_batch(
         )
         # A later stock update must keep the unlisted one unavailable.
         await connector.update_stocks([StockUpdate("1", "A", 8)])
-    assert sent(variant, 0) == [
-        {"product_id": 1, "is_config_variant": False, "stock_availability": False},
-        {"product_id": 2, "is_config_variant": False, "stock_availability": True},
-    ]
-    assert sent(variant, 1) == [{"product_id": 1, "is_config_variant": False, "stock_quantity": 8}]
+    assert sent(variant, 0) == [full(1, available=False), full(2, available=True)]
+    assert sent(variant, 1) == [full(1, stock=8, available=False)]
     assert [r.ok for r in results] == [True, True, False]
 
 
@@ -665,3 +687,143 @@ def test_missing_keys_are_a_config_error() -> None:
     settings = ConnectionSettings("s", "sendo", BASE)
     with pytest.raises(FatalConfigError):
         SendoConnector(ConnectorContext(settings, {"shop_key": "k"}))
+
+
+def with_variants(pid: int, sku: str) -> dict[str, Any]:
+    """A product detail with two config variants (shape of Get Sku Detail)."""
+    variants = [
+        {
+            "variant_attributes": [
+                {"attribute_id": 1502, "attribute_code": "khoi_luong", "option_id": option}
+            ],
+            "variant_sku": f"{sku}-{label}",
+            "variant_price": price,
+            "variant_special_price": None,
+            "variant_quantity": quantity,
+            "variant_attribute_hash": str(option),
+        }
+        for option, label, price, quantity in (
+            (26001, "100G", 40000.0, 6),
+            (26005, "500G", 150000, 2),
+        )
+    ]
+    detail = {**row(pid, sku, stock=8), "is_config_variant": True, "variants": variants}
+    detail.pop("special_price")
+    return detail
+
+
+async def test_a_row_that_does_not_say_is_read_in_detail_and_yields_each_variant(
+    api: respx.MockRouter,
+) -> None:
+    api.post("/login").mock(return_value=login_answer())
+    bare = row(7, "TRA")
+    del bare["is_config_variant"]
+    api.post(SEARCH).mock(return_value=page([bare, row(8, "PLAIN")]))
+    read = details(api, p7=with_variants(7, "TRA"))
+    async with make() as connector:
+        found = [x async for x in connector.list_listings()]
+    assert read.call_count == 1
+    assert [(x.remote_id, x.seller_sku, x.price, x.stock, x.group_id) for x in found] == [
+        ("7:TRA-100G", "TRA-100G", 40000, 6, "7"),
+        ("7:TRA-500G", "TRA-500G", 150000, 2, "7"),
+        ("8", "PLAIN", 50000, 5, ""),
+    ]
+
+
+async def test_a_variant_write_sends_its_product_full_item_with_that_variant(
+    api: respx.MockRouter,
+) -> None:
+    api.post("/login").mock(return_value=login_answer())
+    details(api, p7=with_variants(7, "TRA"))
+    variant = api.put(VARIANT).mock(return_value=httpx.Response(200, json=ok({"error_list": []})))
+    async with make() as connector:
+        results = await connector.update_stocks(
+            [StockUpdate("7:TRA-500G", "TRA-500G", 0), StockUpdate("7:TRA-100G", "TRA-100G", 3)]
+        )
+    assert [r.ok for r in results] == [True, True]
+    assert sent(variant) == [
+        {
+            "product_id": 7,
+            "is_config_variant": True,
+            "price": 40000,
+            "stock_quantity": 3,
+            "stock_availability": True,
+            "variants": [
+                {
+                    "variant_attributes": [
+                        {"attribute_id": 1502, "attribute_code": "khoi_luong", "option_id": 26005}
+                    ],
+                    "variant_sku": "TRA-500G",
+                    "variant_price": 150000,
+                    "variant_quantity": 0,
+                },
+                {
+                    "variant_attributes": [
+                        {"attribute_id": 1502, "attribute_code": "khoi_luong", "option_id": 26001}
+                    ],
+                    "variant_sku": "TRA-100G",
+                    "variant_price": 40000,
+                    "variant_quantity": 3,
+                },
+            ],
+        }
+    ]
+
+
+SIMPLE = ProductState(pid=1, price=50000, stock=4, available=True, config=False)
+SIZES = ProductState(
+    pid=2,
+    price=40000,
+    stock=8,
+    available=True,
+    config=True,
+    variants={
+        "T-100": VariantState(({"attribute_id": 1502, "option_id": 26001},), 40000, 6),
+        "T-500": VariantState(({"attribute_id": 1502, "option_id": 26005},), 150000, 2),
+    },
+)
+
+
+@pytest.mark.parametrize(
+    ("state", "op", "sku", "item", "refused"),
+    [
+        (SIMPLE, WriteOp("A", "1", "price", 52000), "", full(1, 52000, 4, True), False),
+        (SIMPLE, WriteOp("A", "1", "stock", 0), "", full(1, 50000, 0, False), False),
+        (SIMPLE, WriteOp("A", "1", "status", ListingStatus.UNLISTED), "", full(1, 50000, 4, False),
+         False),
+        (SIZES, WriteOp("T", "2", "price", 1), "", None, True),
+        (SIZES, WriteOp("T", "2:T-1K", "price", 1), "T-1K", None, True),
+        (SIMPLE, WriteOp("A", "1:X", "price", 1), "X", None, True),
+    ],
+)  # fmt: skip
+def test_plan_product_folds_ops_into_one_full_item(
+    state: ProductState, op: WriteOp, sku: str, item: dict[str, Any] | None, refused: bool
+) -> None:
+    pending, refused_ops = plan_product(
+        state, Availability.observed(state.total(), True), [(0, op, sku)]
+    )
+    assert bool(refused_ops) is refused
+    assert (pending.item if pending else None) == item
+
+
+def test_plan_product_changes_two_variants_in_one_item_and_keeps_the_rest() -> None:
+    ops = [
+        (0, WriteOp("T-100", "2:T-100", "price", 45000), "T-100"),
+        (1, WriteOp("T-500", "2:T-500", "stock", 0), "T-500"),
+    ]
+    pending, refused = plan_product(SIZES, Availability.observed(8, True), ops)
+    assert refused == [] and pending is not None and pending.item is not None
+    sent_variants = [
+        (v["variant_sku"], v["variant_price"], v["variant_quantity"])
+        for v in pending.item["variants"]
+    ]
+    assert sent_variants == [("T-100", 45000, 6), ("T-500", 150000, 0)]
+    assert (pending.item["price"], pending.item["stock_quantity"]) == (45000, 6)
+    assert pending.item["stock_availability"] is True
+
+
+def test_relisting_at_zero_stock_needs_no_request() -> None:
+    empty = ProductState(pid=3, price=9000, stock=0, available=False, config=False)
+    op = WriteOp("E", "3", "status", ListingStatus.LIVE)
+    pending, _refused = plan_product(empty, Availability.observed(0, False), [(0, op, "")])
+    assert pending is not None and pending.item is None

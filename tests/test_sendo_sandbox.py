@@ -30,6 +30,8 @@ pytestmark = pytest.mark.anyio
 
 ROOT = "http://sandbox"
 BASE = f"{ROOT}/sendo"
+SEARCH = "/api/partner/product/search"
+PRODUCT = "/api/partner/product"
 
 
 class FakeClock:
@@ -207,7 +209,8 @@ async def test_prices_and_stocks_in_batches(
     assert snapshot["SKU-119"]["price"] == 20_119
     assert snapshot["SKU-010"]["stock"] == 3
     assert snapshot["SKU-007"]["stock"] == 0
-    assert sendo.requests == 1 + 3 + 3
+    # login, the search pages read once for the full items, then 3 batches of each
+    assert sendo.requests == 1 + 3 + 3 + 3
 
 
 async def test_unlist_relist_and_stock_updates_in_between(
@@ -404,18 +407,16 @@ async def test_variant_price_reports_each_refused_item(
     raw: httpx.AsyncClient, sendo: SendoSandbox
 ) -> None:
     pid = int(sendo.seed("F", "Rượu", 80_000, 3))
+    item = {"product_id": pid, "is_config_variant": False, "stock_availability": True}
+    item |= {"price": 80_000, "stock_quantity": 3}
     body = [
-        {"product_id": 999_999, "is_config_variant": False, "price": 1000},
-        {"product_id": pid, "price": 1000},
-        {"product_id": pid, "is_config_variant": False, "stock_quantity": 0},
-        {
-            "product_id": pid,
-            "is_config_variant": False,
-            "stock_availability": True,
-            "stock_quantity": 0,
-        },
-        {"product_id": pid, "is_config_variant": False, "colour": "red"},
-        {"product_id": pid, "is_config_variant": False, "price": 81_000},
+        {**item, "product_id": 999_999},
+        {k: v for k, v in item.items() if k != "is_config_variant"},
+        {**item, "stock_quantity": 0},
+        {**item, "colour": "red"},
+        {k: v for k, v in item.items() if k != "stock_quantity"},  # partial: refused
+        {**item, "price": 80_000.5},  # fractional dong
+        {**item, "price": 81_000},
     ]
     answer = await raw.put(
         "/api/partner/product/config/variant-price", json=body, headers=await bearer(raw, sendo)
@@ -424,6 +425,7 @@ async def test_variant_price_reports_each_refused_item(
     assert answer.status_code == 200
     assert [(e["product_id"], e["code"]) for e in errors] == [
         (999_999, "product_not_found"),
+        (pid, "validation"),
         (pid, "validation"),
         (pid, "validation"),
         (pid, "validation"),
@@ -439,7 +441,15 @@ async def test_restocking_a_sold_out_product_leaves_it_unavailable(
     pid = int(sendo.seed("S", "Bánh tráng", 30_000, 2))
     sendo.shop.sell("S", 2)
     headers = await bearer(raw, sendo)
-    restock = [{"product_id": pid, "is_config_variant": False, "stock_quantity": 6}]
+    restock = [
+        {
+            "product_id": pid,
+            "is_config_variant": False,
+            "price": 30_000,
+            "stock_quantity": 6,
+            "stock_availability": False,
+        }
+    ]
     await raw.put("/api/partner/product/config/variant-price", json=restock, headers=headers)
     detail = await raw.get("/api/partner/product", params={"sku": "S"}, headers=headers)
     assert detail.json()["result"]["stock_quantity"] == 6
@@ -497,7 +507,158 @@ async def test_category_tree_leads_to_the_mapped_level_4_ids(
                 leaves.add(child["id"])
             else:
                 frontier.append(child["id"])
-    assert set(sendo.connection_options(ROOT)["category_map"].values()) == leaves
+    assert set(sendo.connection_options(ROOT)["category_map"].values()) <= leaves
+    assert len(leaves) > 5
+
+
+# -- fidelity: what real Sendo clients send -----------------------------------------------------
+def tea(**changes: Any) -> dict[str, Any]:
+    product = {
+        "id": 0,
+        "name": "Chè Tân Cương",
+        "sku": "CHE-TC",
+        "price": 120000.0,
+        "stock_quantity": 5.0,
+        "stock_availability": True,
+        "cat_4_id": 1211,
+        "weight": 200.0,
+        "description": "<p>" + "Chè Tân Cương Thái Nguyên. " * 6 + "</p>",
+        "avatar": {"picture_url": "https://img.example/che.jpg"},
+    }
+    return {**product, **changes}
+
+
+async def test_whole_decimals_are_taken_as_whole_numbers(
+    raw: httpx.AsyncClient, sendo: SendoSandbox
+) -> None:
+    answer = await raw.post("/api/partner/product", json=tea(), headers=await bearer(raw, sendo))
+    assert answer.status_code == 200, answer.json()
+    item = sendo.shop.get(answer.json()["result"])
+    assert item is not None
+    assert (item.price, item.stock, item.data["weight"]) == (120_000, 5, 200)
+    assert all(type(v) is int for v in (item.price, item.stock, item.data["weight"]))
+
+
+@pytest.mark.parametrize(
+    ("change", "prop"),
+    [
+        ({"price": 120000.5}, "price"),
+        ({"stock_quantity": 4.5}, "stock_quantity"),
+        ({"weight": 0.25}, "weight"),
+        ({"price": "120000"}, "price"),
+    ],
+)
+async def test_fractional_numbers_are_refused(
+    raw: httpx.AsyncClient, sendo: SendoSandbox, change: dict[str, Any], prop: str
+) -> None:
+    answer = await raw.post(
+        "/api/partner/product", json=tea(**change), headers=await bearer(raw, sendo)
+    )
+    assert answer.status_code == 400
+    detail = answer.json()["error"]["error_details"][0]
+    assert (detail["property_name"], detail["code"]) == (prop, "validation")
+    assert "whole number" in detail["message"]
+    assert sendo.snapshot() == {}
+
+
+async def test_null_optional_fields_are_accepted(
+    raw: httpx.AsyncClient, sendo: SendoSandbox
+) -> None:
+    nulls = dict.fromkeys(
+        ("special_price", "promotion_from_date", "promotion_to_date", "brand_id", "height",
+         "length", "width", "unit_id", "pictures", "attributes", "variants",
+         "is_config_variant")
+    )  # fmt: skip
+    headers = await bearer(raw, sendo)
+    answer = await raw.post("/api/partner/product", json=tea(**nulls), headers=headers)
+    assert answer.status_code == 200, answer.json()
+    pid = answer.json()["result"]
+    item = {
+        "product_id": pid,
+        "is_config_variant": False,
+        "price": 125000.0,
+        "special_price": None,
+        "promotion_start_date": None,
+        "promotion_end_date": None,
+        "stock_quantity": 7.0,
+        "stock_availability": True,
+    }
+    update = await raw.put(
+        "/api/partner/product/config/variant-price", json=[item], headers=headers
+    )
+    assert update.json()["result"]["error_list"] == []
+    assert (sendo.snapshot()["CHE-TC"]["price"], sendo.snapshot()["CHE-TC"]["stock"]) == (
+        125_000,
+        7,
+    )
+
+
+async def test_a_special_price_needs_its_promotion_dates(
+    raw: httpx.AsyncClient, sendo: SendoSandbox
+) -> None:
+    answer = await raw.post(
+        "/api/partner/product", json=tea(special_price=99_000), headers=await bearer(raw, sendo)
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["error_details"][0]["property_name"] == "promotion_from_date"
+
+
+@pytest.mark.parametrize("left_out", ["price", "stock_quantity", "stock_availability"])
+async def test_partial_variant_price_items_are_refused(
+    raw: httpx.AsyncClient, sendo: SendoSandbox, left_out: str
+) -> None:
+    pid = int(sendo.seed("P", "Bưởi Năm Roi", 60_000, 4))
+    item = {"product_id": pid, "is_config_variant": False, "price": 61_000}
+    item |= {"stock_quantity": 3, "stock_availability": True}
+    del item[left_out]
+    answer = await raw.put(
+        "/api/partner/product/config/variant-price", json=[item], headers=await bearer(raw, sendo)
+    )
+    [error] = answer.json()["result"]["error_list"]
+    assert error["code"] == "validation"
+    assert (sendo.snapshot()["P"]["price"], sendo.snapshot()["P"]["stock"]) == (60_000, 4)
+
+
+async def test_the_connector_sends_full_items_the_sandbox_accepts(
+    sb: Sandbox, sendo: SendoSandbox, clock: FakeClock
+) -> None:
+    ids = seed_many(sendo, 2)
+    async with connect(sb, clock) as connector:
+        prices = await connector.update_prices([PriceUpdate(ids[0], "SKU-000", 11_111)])
+        stocks = await connector.update_stocks([StockUpdate(ids[1], "SKU-001", 0)])
+    assert prices[0].ok and stocks[0].ok
+    snapshot = sendo.snapshot()
+    assert (snapshot["SKU-000"]["price"], snapshot["SKU-000"]["stock"]) == (11_111, 5)
+    assert (snapshot["SKU-001"]["price"], snapshot["SKU-001"]["stock"]) == (10_001, 0)
+
+
+async def test_paging_renders_one_page_a_request_not_the_shop(
+    raw: httpx.AsyncClient, sendo: SendoSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_many(sendo, 300)
+    rendered = 0
+    row = sendo._row
+
+    def counting(item: Any) -> dict[str, Any]:
+        nonlocal rendered
+        rendered += 1
+        return row(item)
+
+    monkeypatch.setattr(sendo, "_row", counting)
+    headers = await bearer(raw, sendo)
+    for filters in ({}, {"status": 2}):
+        rendered, token, pages = 0, "", 0
+        while True:
+            body = {"page_size": 50, "token": token, **filters}
+            result = (await raw.post(SEARCH, json=body, headers=headers)).json()["result"]
+            pages += 1
+            token = result["next_token"]
+            if not token:
+                break
+        assert pages == 6
+        # unfiltered: each page renders its 50 rows; filtered: the shop is filtered once
+        assert rendered == (300 if not filters else 300 + 300)
+    assert (await raw.get(PRODUCT, params={"sku": "SKU-299"}, headers=headers)).status_code == 200
 
 
 # -- faults -----------------------------------------------------------------------------------

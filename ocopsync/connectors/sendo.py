@@ -12,10 +12,28 @@ The dialect (facts §2-§4):
 - ``GET /api/partner/product?sku=`` -> one product; ``?id=`` reads one by id, which is
   how accepted writes are read back (``read_batch`` 1: no Sendo API reads several
   products by id, and search filters on name, status and update dates only);
-- ``POST /api/partner/product`` with ``id: 0`` creates -> ``result`` = the new id;
-- ``PUT /api/partner/product/config/variant-price`` with a JSON array of
-  ``{product_id, is_config_variant, price | stock_quantity | stock_availability}`` ->
-  ``result.error_list[]`` (empty: every item succeeded);
+- ``POST /api/partner/product`` with ``id: 0`` creates -> ``result`` = the new id; with
+  the product's id it updates, taking the whole product (help-seller 17992165478425,
+  "Create Or Update"): content updates (:meth:`SendoConnector.update_content`) and added
+  variants (``draft.group_remote_id``) read the detail and send it back whole, changed;
+- ``PUT /api/partner/product/config/variant-price`` with a JSON array of full items
+  ``{product_id, is_config_variant, price, stock_quantity, stock_availability}`` (and for a
+  config-variant product ``variants[]`` of ``{variant_attributes, variant_sku,
+  variant_price, variant_quantity}``) -> ``result.error_list[]`` (empty: every item
+  succeeded). Items are always full: public clients send price, stock and availability
+  together (facts §8) and the docs do not say a partial item is safe, so the connector
+  keeps what it last saw of each product (from the search, the detail or its own create)
+  and reads the products it has not seen first (by paging the search when more than a few);
+- discovery (:mod:`.sendo_catalog`): ``GET /api/partner/category/{id}`` (tree, level-4
+  leaves), ``/category/attribute/{cat_4_id}`` (attributes: ``is_required``,
+  ``control_type``, ``attribute_values``; ``is_checkout`` ones are what variants differ
+  by) and ``/category/brand/{cat_4_id}``; a create sends ``draft.attributes`` as Sendo's
+  ``attributes[]`` (an option by its ``id``, any other value as a custom one) and
+  ``brand_id``; the category is ``draft.category_id``, else ``options.category_map``;
+- config variants (:mod:`.sendo_products`): a product with variants is reported as one
+  listing per variant, ``remote_id`` ``"<product_id>:<variant_sku>"`` (Sendo has no variant
+  id) and ``group_id`` the product id; a product without variants keeps its plain id.
+  Unlisting one variant unlists its product (availability is the product's);
 - ``POST /api/partner/salesorder/search {page_size, order_status, order_date_from,
   order_date_to, order_status_date_from, order_status_date_to, token}`` (dates
   ``yyyy/MM/dd``; a status-date range spans at most 3 days; with ``token`` the other
@@ -39,7 +57,9 @@ Our choices where the docs are silent (the sandbox emulates exactly these):
   is one of ``invalid_credentials`` (401 at /login), ``token_expired`` (401, message
   "Token is expired") / ``token_invalid`` (401, missing or unknown bearer; both mean: log
   in again, once), ``validation`` (400), ``product_not_found`` (404),
-  ``sku_duplicate`` (409), ``product_locked`` (400: status 1, 4 or 5), ``rate_limited``
+  ``sku_duplicate`` (409), ``product_locked`` (400: status 1, 4 or 5),
+  ``attribute_required`` (400, "Thuộc tính bắt buộc chưa có giá trị: <name>": a required
+  category attribute without a value), ``category_not_found`` (404), ``rate_limited``
   (HTTP 429 with ``Retry-After``), ``system_busy`` (503); mapped in one table,
   :data:`~ocopsync.connectors.sendo_payloads.ERRORS`;
 - ``error_list`` items are ``{"product_id": int, "code": str, "error": message}``;
@@ -85,15 +105,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
-from ocopsync.connectors.answers import Answer, described
+from ocopsync.connectors.answers import Answer, as_answer, described
 from ocopsync.connectors.base import (
+    Brand,
     Capabilities,
+    Category,
+    CategoryAttribute,
     ConnectorContext,
     CredentialStatus,
+    ItemLimits,
     ItemResult,
     ListingDraft,
     ListingStatus,
@@ -106,29 +129,42 @@ from ocopsync.connectors.base import (
     chunked,
 )
 from ocopsync.connectors.http import HttpConnector
+from ocopsync.connectors.sendo_catalog import (
+    ITEM_LIMITS,
+    CategorySpec,
+    category_attributes,
+    parse_brands,
+    parse_children,
+    parse_spec,
+)
 from ocopsync.connectors.sendo_payloads import (
     BATCH_SIZE,
     ORDER_WINDOW_DAYS,
     PAGE_SIZE,
     PLATFORM,
     Availability,
-    available,
-    create_body,
     item_errors,
-    missing_for_create,
     order_page,
     order_search_body,
     order_windows,
     parse_expires,
     parse_product,
-    product_id,
     search_body,
-    search_page,
-    status_change,
-    stock_change,
     unwrap,
-    variant_price_item,
 )
+from ocopsync.connectors.sendo_products import (
+    ProductState,
+    category_for,
+    create_body,
+    listings_of,
+    missing_for_create,
+    picture_problems,
+    search_rows,
+    split_id,
+    state_of,
+    update_body,
+)
+from ocopsync.connectors.sendo_writes import Pending, WriteOp, not_found, plan_product
 from ocopsync.errors import ConnectorError, FatalConfigError, RejectedError
 from ocopsync.i18n import _
 
@@ -137,16 +173,15 @@ SEARCH = "/api/partner/product/search"
 PRODUCT = "/api/partner/product"
 VARIANT_PRICE = "/api/partner/product/config/variant-price"
 SALES_ORDER_SEARCH = "/api/partner/salesorder/search"
+CATEGORY = "/api/partner/category"
+SWEEP_OVER = 3
 RENEW_BEFORE = timedelta(minutes=5)
 T = TypeVar("T")
 
 
-def _product_detail(result: Answer) -> tuple[RemoteListing, bool] | None:
-    """The product of a ``GET /product?sku=`` (None: no product, or a deleted one)."""
-    if result.value is None or result.value == {}:
-        return None
-    listing = parse_product(result)
-    return None if listing is None else (listing, available(result))
+def _detail_answer(result: Answer) -> Answer | None:
+    """A ``GET /product`` result (None: no product)."""
+    return None if result.value is None or result.value == {} else result
 
 
 def _created_id(result: Answer) -> str:
@@ -155,16 +190,6 @@ def _created_id(result: Answer) -> str:
     if isinstance(new_id, bool) or not isinstance(new_id, str | int) or new_id in ("", 0):
         raise result.fail(_("should be a product id, got {got}").format(got=described(new_id)))
     return str(new_id)
-
-
-@dataclass(frozen=True)
-class _Op:
-    """One item of a variant-price batch: ``fields`` None means no request is needed."""
-
-    sku: str
-    remote_id: str
-    fields: dict[str, Any] | None
-    after: Availability | None = None
 
 
 def _utc(when: datetime) -> datetime:
@@ -183,6 +208,9 @@ class SendoConnector(HttpConnector):
         orders=True,
         orders_max_window=timedelta(days=ORDER_WINDOW_DAYS),
         read_batch=1,
+        discovery=True,
+        variants=True,
+        content_updates=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -202,6 +230,10 @@ class SendoConnector(HttpConnector):
         self._loaded = False
         self._login_lock = asyncio.Lock()
         self._known: dict[str, Availability] = {}
+        """Availability by product id (a variant's is its product's)."""
+        self._state: dict[int, ProductState] = {}
+        """Price, stock and variants by product id, as last seen: what full items carry."""
+        self._specs: dict[str, CategorySpec] = {}
 
     # -- the bearer token ----------------------------------------------------------------
     def _now(self) -> datetime:
@@ -275,18 +307,48 @@ class SendoConnector(HttpConnector):
         return await self.http.call_authed(attempt, refresh)
 
     # -- reading -------------------------------------------------------------------------
-    def _observe(self, listing: RemoteListing, available: bool) -> None:
-        self._known[listing.remote_id] = Availability.observed(listing.stock, available)
+    def _observe(self, state: ProductState) -> None:
+        self._state[state.pid] = state
+        self._known[str(state.pid)] = Availability.observed(state.total(), state.available)
+
+    async def _detail(self, **params: str | int) -> Answer | None:
+        """``GET /api/partner/product?id=|sku=``; None when Sendo has no such product."""
+        try:
+            return await self._request("GET", PRODUCT, _detail_answer, params=params)
+        except RejectedError as exc:
+            if exc.code == "product_not_found":
+                return None
+            raise
+
+    def _listings(self, detail: Answer) -> list[RemoteListing]:
+        listings = listings_of(detail)
+        if listings:
+            self._observe(state_of(detail))
+        return listings
 
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
+        """Every product of every search page; a config-variant product is read in detail
+        (one request each) and reported as one listing per variant.
+
+        Rows are taken to carry ``is_config_variant`` (the sandbox's do; the Product list
+        page we read does not show every row field): a row without it is read in detail
+        too, so a product's variants are never missed, at one request per product."""
         cursor = ""
         while True:
-            found, cursor = await self._request(
-                "POST", SEARCH, search_page, json=search_body(cursor)
+            rows, cursor = await self._request(
+                "POST", SEARCH, search_rows, json=search_body(cursor)
             )
-            for listing, shown in found:
-                self._observe(listing, shown)
-                yield listing
+            for row, state in rows:
+                # A row that does not say whether it has variants is read in detail.
+                if state.config or not row.has("is_config_variant"):
+                    detail = await self._detail(id=state.pid)
+                    for listing in self._listings(detail) if detail is not None else []:
+                        yield listing
+                    continue
+                simple = parse_product(row)
+                if simple is not None:
+                    self._observe(state)
+                    yield simple
             if not cursor:
                 return
 
@@ -309,45 +371,80 @@ class SendoConnector(HttpConnector):
                     break
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
-        try:
-            found = await self._request("GET", PRODUCT, _product_detail, params={"sku": sku})
-        except RejectedError as exc:
-            if exc.code == "product_not_found":
-                return None
-            raise
-        if found is not None:
-            self._observe(*found)
-            return found[0]
-        return None
+        """The product with this SKU, or the variant with this ``variant_sku``."""
+        detail = await self._detail(sku=sku)
+        listings = self._listings(detail) if detail is not None else []
+        simple = listings[0] if len(listings) == 1 and not listings[0].group_id else None
+        return next((x for x in listings if x.seller_sku == sku), simple)
 
     async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
         """``GET /api/partner/product?id=``: Sendo reads one product by id a request (its
         search filters on name, status and dates only), so ``read_batch`` is 1. A
-        product Sendo does not have (``product_not_found``) or has deleted is left out."""
+        product Sendo does not have (``product_not_found``) or has deleted is left out; a
+        variant's id (``"<product_id>:<variant_sku>"``) reads its product's detail."""
         ids = list(dict.fromkeys(remote_ids))
         if not ids:
             return []
         if len(ids) > self.capabilities.read_batch:
             raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
-        try:
-            found = await self._request("GET", PRODUCT, _product_detail, params={"id": ids[0]})
-        except RejectedError as exc:
-            if exc.code == "product_not_found":
-                return []
-            raise
-        if found is None or found[0].remote_id != ids[0]:
-            return []
-        self._observe(*found)
-        return [found[0]]
+        pid, _sku = split_id(ids[0])
+        detail = await self._detail(id=pid) if pid is not None else None
+        listings = self._listings(detail) if detail is not None else []
+        return [x for x in listings if ids[0] in (x.remote_id, x.group_id)]
+
+    # -- discovery -----------------------------------------------------------------------
+    async def list_categories(self) -> list[Category]:
+        """The tree, level by level from ``/category/0`` (parents before children)."""
+        found: list[Category] = []
+        frontier = ["0"]
+        while frontier:
+            parent = frontier.pop(0)
+            children = await self._request("GET", f"{CATEGORY}/{parent}", parse_children)
+            for category, _level in children:
+                found.append(category)
+                if not category.leaf:
+                    frontier.append(category.category_id)
+        return found
+
+    async def _spec(self, category_id: str) -> CategorySpec:
+        """``/category/attribute/{id}``, kept for the life of this connector."""
+        if category_id not in self._specs:
+            self._specs[category_id] = await self._request(
+                "GET", f"{CATEGORY}/attribute/{category_id}", parse_spec
+            )
+        return self._specs[category_id]
+
+    async def category_attributes(self, category_id: str) -> list[CategoryAttribute]:
+        return category_attributes(await self._spec(category_id))
+
+    async def category_brands(self, category_id: str) -> list[Brand]:
+        return await self._request("GET", f"{CATEGORY}/brand/{category_id}", parse_brands)
+
+    async def item_limits(self, category_id: str) -> ItemLimits:
+        """Documented or chosen (see :mod:`.sendo_catalog`); the same for every category."""
+        return ITEM_LIMITS
 
     # -- writing -------------------------------------------------------------------------
     def missing_for_create(self, draft: ListingDraft) -> list[str]:
         return missing_for_create(draft, self.options)
 
+    async def _post_product(self, body: dict[str, Any], on_attempt: Callable[[], None]) -> str:
+        return await self._request("POST", PRODUCT, _created_id, on_attempt=on_attempt, json=body)
+
     async def create_listing(self, draft: ListingDraft) -> str:
+        """Create a product (with its config variants); with ``draft.group_remote_id``, add
+        ``draft.variants`` to that product instead. Returns the product id."""
         missing = self.missing_for_create(draft)
         if missing:
             raise RejectedError("; ".join(missing), platform=PLATFORM, code="missing_data")
+        if draft.group_remote_id:
+            return await self._add_variants(draft)
+        category = str(category_for(draft, self.options))
+        spec = await self._spec(category) if draft.attributes or draft.variants else None
+        try:
+            body = create_body(draft, self.options, spec)
+        except ValueError as exc:
+            raise RejectedError(str(exc), platform=PLATFORM, code="validation") from exc
         attempts = 0
 
         def count() -> None:
@@ -355,76 +452,139 @@ class SendoConnector(HttpConnector):
             attempts += 1
 
         try:
-            body = create_body(draft, self.options)
-            new_id = await self._request("POST", PRODUCT, _created_id, on_attempt=count, json=body)
+            remote_id = await self._post_product(body, count)
         except RejectedError as exc:
             # An earlier attempt may have created it before the answer was lost.
             if exc.code == "sku_duplicate" and attempts > 1:
-                adopted = await self.find_by_sku(draft.sku)
+                adopted = await self._detail(sku=draft.sku)
                 if adopted is not None:
-                    return adopted.remote_id
+                    self._listings(adopted)
+                    return adopted.ident("id")
             raise
-        remote_id = new_id
-        stock = max(0, draft.stock)
-        self._known[remote_id] = Availability(stock, stock > 0, False)
+        self._observe(state_of(as_answer({**body, "id": remote_id}, PLATFORM)))
         return remote_id
 
-    async def _apply(self, ops: Sequence[_Op]) -> list[ItemResult]:
-        """Send ``ops`` through variant-price in batches; one result per op, in order."""
-        results: dict[int, ItemResult] = {}
-        to_send: list[tuple[int, _Op, dict[str, Any]]] = []
-        for i, op in enumerate(ops):
-            pid = product_id(op.remote_id)
-            if pid is None:
-                error = RejectedError(
-                    f"{op.remote_id!r} is not a Sendo product id",
-                    platform=PLATFORM,
-                    code="product_not_found",
+    async def _add_variants(self, draft: ListingDraft) -> str:
+        """Sendo has no call adding a variant: the product is updated whole, its variants
+        and the new ones together (Create Or Update with the product's id)."""
+        pid, _sku = split_id(draft.group_remote_id)
+        detail = await self._detail(id=pid) if pid is not None else None
+        if detail is None:
+            raise RejectedError(
+                f"no Sendo product {draft.group_remote_id}",
+                platform=PLATFORM,
+                code="product_not_found",
+            )
+        spec = await self._spec(str(detail.count("cat_4_id")))
+        try:
+            body = update_body(detail, draft, (), spec, add_variants=True)
+        except ValueError as exc:
+            raise RejectedError(str(exc), platform=PLATFORM, code="validation") from exc
+        remote_id = await self._post_product(body, lambda: None)
+        self._state.pop(int(remote_id), None)  # the next write reads it again
+        return remote_id
+
+    async def update_content(
+        self, remote_id: str, draft: ListingDraft, fields: Sequence[str]
+    ) -> None:
+        """Create Or Update with the product's id: the whole product as Sendo has it, with
+        ``fields`` of ``draft`` (name, description, image_urls, attributes) in place."""
+        pid, _sku = split_id(remote_id)
+        problems = picture_problems(draft.image_urls) if "image_urls" in fields else []
+        if pid is None or problems:
+            reason = "; ".join(problems) or f"{remote_id!r} is not a Sendo product id"
+            raise RejectedError(reason, platform=PLATFORM, code="validation")
+        detail = await self._detail(id=pid)
+        if detail is None:
+            raise RejectedError(
+                f"no Sendo product {pid}", platform=PLATFORM, code="product_not_found"
+            )
+        spec = await self._spec(str(detail.count("cat_4_id"))) if "attributes" in fields else None
+        await self._post_product(update_body(detail, draft, fields, spec), lambda: None)
+
+    async def _read_states(self, pids: Sequence[int]) -> dict[int, ConnectorError]:
+        """Read the products this connector has not seen; the errors of those it cannot.
+
+        A few are read one by one; more than :data:`SWEEP_OVER` are read by paging the
+        whole search (50 products a request) rather than one request each."""
+        errors: dict[int, ConnectorError] = {}
+        if sum(pid not in self._state for pid in pids) > SWEEP_OVER:
+            async for _listing in self.list_listings():
+                pass
+        for pid in pids:
+            if pid in self._state:
+                continue
+            try:
+                detail = await self._detail(id=pid)
+            except RejectedError as exc:
+                errors[pid] = exc
+                continue
+            if detail is None or not self._listings(detail):
+                errors[pid] = RejectedError(
+                    f"no Sendo product {pid}", platform=PLATFORM, code="product_not_found"
                 )
-                results[i] = ItemResult(op.sku, op.remote_id, error)
-            elif op.fields is None:
-                self._remember(op)
-                results[i] = ItemResult(op.sku, op.remote_id)
+        return errors
+
+    async def _apply(self, ops: Sequence[WriteOp]) -> list[ItemResult]:
+        """Send ``ops`` through variant-price, one full item per product (ops on several
+        variants of one product are merged), in batches; one result per op, in order."""
+        results: dict[int, ItemResult] = {}
+        by_product: dict[int, list[tuple[int, WriteOp, str]]] = {}
+        for i, op in enumerate(ops):
+            pid, sku = split_id(op.remote_id)
+            if pid is None:
+                results[i] = ItemResult(op.sku, op.remote_id, not_found(op.remote_id))
             else:
-                to_send.append((i, op, variant_price_item(pid, **op.fields)))
+                by_product.setdefault(pid, []).append((i, op, sku))
+        unread = await self._read_states(list(by_product))
+        to_send: list[Pending] = []
+        for pid, entries in by_product.items():
+            if pid in unread:
+                for i, op, _sku in entries:
+                    results[i] = ItemResult(op.sku, op.remote_id, unread[pid])
+                continue
+            pending, refused = plan_product(self._state[pid], self._known.get(str(pid)), entries)
+            for i, op in refused:
+                results[i] = ItemResult(op.sku, op.remote_id, not_found(op.remote_id))
+            if pending is None:
+                continue
+            if pending.item is None:
+                self._commit(pending)
+                results.update({i: ItemResult(op.sku, op.remote_id) for i, op in pending.ops})
+            else:
+                to_send.append(pending)
         for chunk in chunked(to_send, BATCH_SIZE):
             whole: ConnectorError | None = None
             errors: dict[str, ConnectorError] = {}
             try:
-                body = [b for _, _, b in chunk]
+                body = [p.item for p in chunk]
                 errors = await self._request("PUT", VARIANT_PRICE, item_errors, json=body)
             except RejectedError as exc:
                 whole = exc
-            for i, op, body in chunk:
-                refused = whole or errors.get(str(body["product_id"]))
-                if refused is None:
-                    self._remember(op)
-                results[i] = ItemResult(op.sku, op.remote_id, refused)
+            for pending in chunk:
+                error = whole or errors.get(str(pending.state.pid))
+                if error is None:
+                    self._commit(pending)
+                for i, op in pending.ops:
+                    results[i] = ItemResult(op.sku, op.remote_id, error)
         return [results[i] for i in range(len(ops))]
 
-    def _remember(self, op: _Op) -> None:
-        if op.after is not None:
-            self._known[op.remote_id] = op.after
+    def _commit(self, pending: Pending) -> None:
+        self._state[pending.state.pid] = pending.state
+        if pending.known is not None:
+            self._known[str(pending.state.pid)] = pending.known
         else:
-            self._known.pop(op.remote_id, None)
+            self._known.pop(str(pending.state.pid), None)
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
-        ops = []
-        for u in updates:
-            known = self._known.get(u.remote_id)
-            ops.append(_Op(u.sku, u.remote_id, {"price": u.price}, known))
-        return await self._apply(ops)
+        return await self._apply([WriteOp(u.sku, u.remote_id, "price", u.price) for u in updates])
 
     async def update_stocks(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
-        ops = []
-        for u in updates:
-            fields, after = stock_change(self._known.get(u.remote_id), u.stock)
-            ops.append(_Op(u.sku, u.remote_id, fields, after))
-        return await self._apply(ops)
+        return await self._apply([WriteOp(u.sku, u.remote_id, "stock", u.stock) for u in updates])
 
     async def set_status(self, changes: Sequence[StatusChange]) -> list[ItemResult]:
         results: dict[int, ItemResult] = {}
-        ops: list[tuple[int, _Op]] = []
+        ops: list[tuple[int, WriteOp]] = []
         for i, c in enumerate(changes):
             if c.status not in (ListingStatus.LIVE, ListingStatus.UNLISTED):
                 error = RejectedError(
@@ -432,8 +592,7 @@ class SendoConnector(HttpConnector):
                 )
                 results[i] = ItemResult(c.sku, c.remote_id, error)
                 continue
-            fields, after = status_change(self._known.get(c.remote_id), c.status)
-            ops.append((i, _Op(c.sku, c.remote_id, fields, after)))
+            ops.append((i, WriteOp(c.sku, c.remote_id, "status", c.status)))
         applied = await self._apply([op for _index, op in ops])
         for (i, _op), result in zip(ops, applied, strict=True):
             results[i] = result

@@ -8,7 +8,6 @@ documentation is silent are described in that module's docstring.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -52,6 +51,7 @@ ERRORS: dict[str, type[ConnectorError]] = {
     "product_not_found": RejectedError,
     "product_locked": RejectedError,
     "category_not_found": RejectedError,
+    "attribute_required": RejectedError,
     "rate_limited": RateLimitedError,
     "system_busy": TransientError,
 }
@@ -227,68 +227,6 @@ def description_html(draft: ListingDraft) -> str:
     while len(result) < DESCRIPTION_MIN:
         result += "<p>&nbsp;</p>"
     return result
-
-
-def category_id(options: Mapping[str, Any], group: str) -> int | None:
-    raw = dict(options.get("category_map") or {}).get(group)
-    if isinstance(raw, bool):
-        return None
-    value = _int(raw, -1)
-    return value if value > 0 else None
-
-
-def weight_g(options: Mapping[str, Any], draft: ListingDraft) -> int | None:
-    value = draft.weight_g if draft.weight_g else _int(options.get("default_weight_g"), 0)
-    return value if value and value > 0 else None
-
-
-def missing_for_create(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
-    missing = []
-    if category_id(options, draft.group) is None:
-        missing.append(
-            f"no category for group {draft.group!r} in options.category_map "
-            "(Sendo needs a level-4 category id, cat_4_id)"
-        )
-    if not draft.image_urls:
-        missing.append("no images: Sendo requires at least one picture (avatar.picture_url)")
-    if weight_g(options, draft) is None:
-        missing.append(
-            "no weight: Sendo requires the package weight (weight_g or default_weight_g)"
-        )
-    if draft.price < 1:
-        missing.append("no price: Sendo requires a price of at least 1 VND")
-    return missing
-
-
-def create_body(draft: ListingDraft, options: Mapping[str, Any]) -> dict[str, Any]:
-    """POST /api/partner/product with id 0 (facts §3: id 0 creates, an id updates)."""
-    stock = max(0, draft.stock)
-    return {
-        "id": 0,
-        "name": draft.name,
-        "sku": draft.sku,
-        "price": draft.price,
-        "stock_quantity": stock,
-        "stock_availability": stock > 0,
-        "cat_4_id": category_id(options, draft.group),
-        "weight": weight_g(options, draft),
-        "description": description_html(draft),
-        "avatar": {"picture_url": draft.image_urls[0]},
-        "pictures": [{"picture_url": url} for url in draft.image_urls[1:]],
-        "is_config_variant": False,
-        "attributes": [],
-        "variants": [],
-    }
-
-
-def variant_price_item(product_id: int, **fields: Any) -> dict[str, Any]:
-    """One element of the variant-price array; ``is_config_variant`` is always false for us."""
-    return {"product_id": product_id, "is_config_variant": False, **fields}
-
-
-def product_id(remote_id: str) -> int | None:
-    """Sendo product ids are whole numbers; None for anything else."""
-    return int(remote_id) if remote_id.isdigit() else None
 
 
 def item_errors(result: Any) -> dict[str, ConnectorError]:
