@@ -463,6 +463,7 @@ async def test_create_uploads_images_once_and_sends_add_item(conn: ShopeeConnect
         "logistic_info": [{"logistic_id": 50011, "enabled": True}],
         "condition": "NEW",
         "item_status": "NORMAL",
+        "brand": {"brand_id": 0, "original_brand_name": "No Brand"},
     }
 
 

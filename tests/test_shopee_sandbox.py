@@ -378,3 +378,37 @@ async def test_short_token_lifetime_is_refreshed_before_use(
         assert tokens.access_expires_at is not None
         assert await connector.find_by_sku("nothing") is None
     assert shopee.issuer.refreshes == 1
+
+
+def page_query(offset: int) -> list[tuple[str, str]]:
+    return [("offset", str(offset)), ("page_size", "100"), ("item_status", "NORMAL")]
+
+
+async def test_a_page_or_a_sku_lookup_costs_a_page_not_the_shop(
+    conn: ShopeeConnector, shopee: ShopeeSandbox, store: MemoryTokenStore, sb: Sandbox
+) -> None:
+    from ocopsync.sandbox import shopee_state as st
+
+    for n in range(3000):
+        shopee.seed(f"BIG-{n:04}", f"Sản phẩm {n}", 10000, 1)
+    listing = "/api/v2/product/get_item_list"
+    await raw(sb, "GET", listing, token_of(store), page_query(0))
+    calls = 0
+    original = st.status_of
+
+    def counting(item: Any) -> str:
+        nonlocal calls
+        calls += 1
+        return original(item)
+
+    st.status_of = counting  # type: ignore[assignment]
+    try:
+        page = await raw(sb, "GET", listing, token_of(store), page_query(2900))
+        found = await conn.find_by_sku("BIG-2999")
+    finally:
+        st.status_of = original  # type: ignore[assignment]
+    assert [i["item_id"] for i in page.json()["response"]["item"]][-1] == int(
+        shopee.snapshot()["BIG-2999"]["remote_id"]
+    )
+    assert found is not None and found.seller_sku == "BIG-2999"
+    assert calls < 400  # a page and one lookup: hundreds of status reads, not thousands

@@ -23,12 +23,37 @@ Options (``[connections.options]``):
 - ``default_weight_g``: package weight for products whose catalog row has none.
 
 Images: add_item accepts only Shopee image ids (facts §3). For each product image URL
-(at most 9, only on ``image_hosts`` when set) the connector downloads the bytes with its
-own HTTP client and uploads them with ``media_space/upload_image`` (a Public API); ids
-are cached per URL for the life of the connector, so a shared image costs two requests
-once. With no image left, ``placeholder_image_id`` is used. A download that fails is a
-RejectedError naming the URL. Nothing else is fetched from outside Shopee. The sandbox
-sets ``image_hosts`` to its own host, so sandbox runs never reach the internet.
+(at most 9, only on ``image_hosts`` when set: others are skipped) the connector
+downloads the bytes with :func:`ocopsync.connectors.images.download_image` (allowed
+hosts, at most 10 MB, JPG/PNG told from the bytes, a timeout; retried like any call)
+and uploads them with ``media_space/upload_image`` (a Public API); ids are cached per
+URL for the life of the connector, so a shared image costs two requests once. With no
+image left, ``placeholder_image_id`` is used. A download that fails, or an image too
+big or of another format, is a RejectedError naming the URL (``image_download``,
+``image_size``, ``image_format``). Nothing else is fetched from outside Shopee. The
+sandbox sets ``image_hosts`` to its own host, so sandbox runs never reach the internet.
+
+Discovery and logistics (:mod:`.shopee_discovery`): ``category_attributes`` is
+``v2.product.get_attribute_tree``, ``category_brands`` every page of
+``get_brand_list``, ``item_limits`` ``get_item_limit``, ``logistics_channels``
+``v2.logistics.get_channel_list``. A create uses ``draft.category_id`` (else
+``category_map[group]``), sends ``draft.attributes`` as ``attribute_list`` and the
+brand as ``brand{brand_id, original_brand_name}`` (0 "No Brand" without one).
+
+Variants (:mod:`.shopee_variants`): an item with models is reported as one listing per
+model, ``remote_id`` ``"<item_id>:<model_id>"`` and ``group_id`` the item id, read with
+``get_model_list`` only for the items whose ``has_model`` is true (their base info has
+no price: never read as 0, never "corrected" with model_id 0); prices and stocks are
+written per model_id. A draft with variants is add_item then init_tier_variation; with
+``group_remote_id`` its new variants are added to that item (update_tier_variation for
+new labels, then add_model). Listing and unlisting apply to whole items: a variant's
+status change moves its item and every variant of it. ``search_item?item_sku=`` is
+trusted to find an item by a model's SKU (the sandbox does; real Shopee's matching is
+not documented), so adoption by a model SKU relies on it.
+
+Content (``update_content``): ``v2.product.update_item`` with the fields asked for
+(name, description, images uploaded as at create, attributes), on the item of a
+variant's id.
 
 Orders (facts §8; the per-API specs ``v2.order.get_order_list`` and
 ``v2.order.get_order_detail`` stored in congminh1254/shopee-sdk ``schemas/``):
@@ -74,11 +99,12 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
+from ocopsync.connectors import shopee_discovery as sd
 from ocopsync.connectors import shopee_payloads as sp
+from ocopsync.connectors import shopee_variants as sv
 from ocopsync.connectors.answers import Answer
 from ocopsync.connectors.base import (
     Capabilities,
@@ -87,7 +113,6 @@ from ocopsync.connectors.base import (
     ItemResult,
     ListingDraft,
     ListingStatus,
-    OrderLine,
     PriceUpdate,
     RemoteListing,
     StatusChange,
@@ -96,6 +121,8 @@ from ocopsync.connectors.base import (
     chunked,
 )
 from ocopsync.connectors.http import HttpConnector
+from ocopsync.connectors.images import download_image
+from ocopsync.connectors.shopee_orders import OrderReading
 from ocopsync.errors import (
     AuthExpiredError,
     FatalConfigError,
@@ -103,7 +130,13 @@ from ocopsync.errors import (
     RejectedError,
     TransientError,
 )
-from ocopsync.records import Category
+from ocopsync.records import (
+    Brand,
+    Category,
+    CategoryAttribute,
+    ItemLimits,
+    LogisticsChannel,
+)
 
 PLATFORM = sp.PLATFORM
 REFRESH_MARGIN_S = 60.0
@@ -140,7 +173,7 @@ def _tokens(payload: Answer, now: Callable[[], float], shop_id: str) -> Tokens:
     return sp.tokens_from(payload, now(), shop_id)
 
 
-class ShopeeConnector(HttpConnector):
+class ShopeeConnector(OrderReading, HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=sp.PAGE_SIZE,
@@ -152,6 +185,9 @@ class ShopeeConnector(HttpConnector):
         orders=True,
         orders_max_window=sp.ORDER_MAX_WINDOW,
         read_batch=sp.BASE_INFO_BATCH,
+        discovery=True,
+        variants=True,
+        content_updates=True,
     )
 
     def __init__(self, ctx: ConnectorContext) -> None:
@@ -294,6 +330,31 @@ class ShopeeConnector(HttpConnector):
         return tokens
 
     # -- reading -----------------------------------------------------------------------
+    async def _expanded(
+        self, items: list[tuple[RemoteListing, bool]], read: Any
+    ) -> list[RemoteListing]:
+        """Items as listings: a plain item as it is, an item with models as one listing
+        per model (get_model_list, read only for the items that have them)."""
+        listings: list[RemoteListing] = []
+        for item, has_model in items:
+            if not has_model:
+                listings.append(item)
+                continue
+            query = [("item_id", item.remote_id)]
+            try:
+                parse = partial(sv.parse_models, item=item)
+                listings += await read(sv.MODEL_LIST_PATH, query, parse)
+            except RejectedError as exc:
+                if exc.code != "error_item_not_found":
+                    raise
+                # Deleted between the two reads: left out, as get_item_base_info would.
+        return listings
+
+    async def _details(self, item_ids: Sequence[str], *, once: bool = False) -> list[RemoteListing]:
+        read = self._read_once if once else self._shop_read
+        items = await read(sp.BASE_INFO_PATH, sp.base_info_query(item_ids), sp.parse_items)
+        return await self._expanded(items, read)
+
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
         offset = 0
         while True:
@@ -302,68 +363,65 @@ class ShopeeConnector(HttpConnector):
                 sp.ITEM_LIST_PATH, query, sp.parse_item_page
             )
             for chunk in chunked(ids, sp.BASE_INFO_BATCH):
-                query = sp.base_info_query(chunk)
-                for listing in await self._shop_read(sp.BASE_INFO_PATH, query, sp.parse_base_info):
+                for listing in await self._details(chunk):
                     yield listing
             if not has_next or not ids or next_offset <= offset:
                 return
             offset = next_offset
 
     async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
-        """One get_item_base_info with ``item_id_list`` (at most 50, facts §4), parsed as
-        :meth:`list_listings` parses it; deleted and unknown items are left out."""
+        """One get_item_base_info with ``item_id_list`` (at most 50, facts §4), plus one
+        get_model_list per item with models, parsed as :meth:`list_listings` parses
+        them; a composite ``item:model`` id is read through its item. Deleted and
+        unknown items (and models) are left out."""
         ids = list(dict.fromkeys(remote_ids))
         if not ids:
             return []
         if len(ids) > self.capabilities.read_batch:
             raise ValueError(f"at most {self.capabilities.read_batch} ids per read")
-        listings = await self._shop_read(
-            sp.BASE_INFO_PATH, sp.base_info_query(ids), sp.parse_base_info
-        )
+        item_ids = list(dict.fromkeys(r.partition(":")[0] for r in ids if sv.split_id(r)))
+        if not item_ids:
+            return []
         wanted = set(ids)
-        return [listing for listing in listings if listing.remote_id in wanted]
+        return [listing for listing in await self._details(item_ids) if listing.remote_id in wanted]
 
     async def list_categories(self) -> list[Category]:
         """The category tree, flat, in Vietnamese (``v2.product.get_category``)."""
         query = [("language", "vi")]
         return await self._shop_read(CATEGORY_PATH, query, _categories)
 
-    async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
-        """Details are read 50 order_sn at a time as list pages arrive, so a long range
-        never holds more than one batch of orders in memory."""
-        batch: list[str] = []
-        async for order_sn in self._order_sns(since, until):
-            batch.append(order_sn)
-            if len(batch) == sp.ORDER_DETAIL_BATCH:
-                for line in await self._order_lines(batch):
-                    yield line
-                batch = []
-        if batch:
-            for line in await self._order_lines(batch):
-                yield line
+    # -- discovery -----------------------------------------------------------------------
+    async def category_attributes(self, category_id: str) -> list[CategoryAttribute]:
+        """``v2.product.get_attribute_tree`` for one leaf (see :mod:`.shopee_discovery`)."""
+        parse = partial(sd.parse_attribute_tree, category_id=str(category_id))
+        query = sd.attribute_tree_query(str(category_id))
+        return await self._shop_read(sd.ATTRIBUTE_TREE_PATH, query, parse)
 
-    async def _order_sns(self, since: datetime, until: datetime) -> AsyncIterator[str]:
-        """Each order updated in the range once, window by window (15 days at most)."""
-        seen: set[str] = set()
-        for time_from, time_to in sp.order_windows(since, until):
-            cursor = ""
-            while True:
-                query = sp.order_list_query(time_from, time_to, cursor)
-                parse = partial(sp.parse_order_page, cursor=cursor)
-                order_sns, cursor = await self._shop_read(sp.ORDER_LIST_PATH, query, parse)
-                for order_sn in order_sns:
-                    if order_sn not in seen:
-                        seen.add(order_sn)
-                        yield order_sn
-                if not cursor:
-                    break
+    async def category_brands(self, category_id: str) -> list[Brand]:
+        """Every page of ``v2.product.get_brand_list`` (normal brands) for one leaf."""
+        brands: list[Brand] = []
+        offset = 0
+        for _page in range(sd.MAX_BRAND_PAGES):
+            query = sd.brand_query(str(category_id), offset)
+            page, more, next_offset = await self._shop_read(
+                sd.BRAND_LIST_PATH, query, sd.parse_brand_page
+            )
+            brands += page
+            if not more or not page or next_offset <= offset:
+                break
+            offset = next_offset
+        return brands
 
-    async def _order_lines(self, order_sns: list[str]) -> list[OrderLine]:
-        parse = partial(sp.parse_order_details, asked=order_sns)
-        return await self._shop_read(sp.ORDER_DETAIL_PATH, sp.order_detail_query(order_sns), parse)
+    async def item_limits(self, category_id: str) -> ItemLimits:
+        query = sd.item_limit_query(str(category_id))
+        return await self._shop_read(sd.ITEM_LIMIT_PATH, query, sd.parse_item_limits)
+
+    async def logistics_channels(self) -> list[LogisticsChannel]:
+        return await self._shop_read(sd.CHANNEL_LIST_PATH, (), sd.parse_channels)
 
     async def _find(self, sku: str, *, once: bool = False) -> RemoteListing | None:
-        """search_item may match loosely, so details are read and the SKU compared exactly.
+        """search_item may match loosely, so details are read and the SKU compared exactly
+        (a model's SKU included: an item's models are read with it).
 
         ``once``: inside an attempt already running (a create deciding whether to adopt),
         so each read is a single attempt of that one."""
@@ -374,13 +432,26 @@ class ShopeeConnector(HttpConnector):
             query = sp.search_query(sku, offset)
             ids, offset, total = await read(sp.SEARCH_ITEM_PATH, query, sp.parse_search)
             for chunk in chunked(ids, sp.BASE_INFO_BATCH):
-                query = sp.base_info_query(chunk)
-                for listing in await read(sp.BASE_INFO_PATH, query, sp.parse_base_info):
+                for listing in await self._details(chunk, once=once):
                     if listing.seller_sku == sku:
                         return listing
             seen += len(ids)
             if not ids or not offset or seen >= total:
                 return None
+        return None
+
+    async def _find_item(self, sku: str, *, once: bool = False) -> tuple[str, bool] | None:
+        """The item whose own ``item_sku`` is ``sku`` (a listing with variants is found
+        by its parent SKU here), and whether it has models."""
+        read = self._read_once if once else self._shop_read
+        ids, _offset, _total = await read(
+            sp.SEARCH_ITEM_PATH, sp.search_query(sku), sp.parse_search
+        )
+        for chunk in chunked(ids, sp.BASE_INFO_BATCH):
+            items = await read(sp.BASE_INFO_PATH, sp.base_info_query(chunk), sp.parse_items)
+            for item, has_model in items:
+                if item.seller_sku == sku:
+                    return item.remote_id, has_model
         return None
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
@@ -391,29 +462,27 @@ class ShopeeConnector(HttpConnector):
         return sp.missing_for_create(draft, self.options)
 
     async def _download(self, url: str) -> bytes:
+        """The image's bytes through :func:`download_image` (hosts, 10 MB, JPG/PNG from
+        the bytes, timeout), retried as any call; still failing, a refusal naming it."""
+
         async def attempt() -> bytes:
-            response = await self.http.send("GET", url)
-            if not response.is_success:
-                raise RejectedError(
-                    f"could not download image {url}: HTTP {response.status_code}",
-                    platform=PLATFORM,
-                    code="image_download",
-                )
-            return response.content
+            return await download_image(
+                self.http.client,
+                url,
+                platform=PLATFORM,
+                hosts=self.options.get("image_hosts"),
+                max_bytes=sd.IMAGE_MAX_BYTES,
+                timeout_s=min(self.ctx.timeout_s, 20.0),
+            )
 
         try:
-            content = await self.http.call(attempt)
+            return await self.http.call(attempt)
         except TransientError as exc:
             raise RejectedError(
                 f"could not download image {url}: {exc.message}",
                 platform=PLATFORM,
                 code="image_download",
             ) from exc
-        if len(content) > sp.MAX_IMAGE_BYTES:
-            raise RejectedError(
-                f"image {url} is larger than Shopee's 10 MB", platform=PLATFORM, code="image_size"
-            )
-        return content
 
     async def _image_id(self, url: str) -> str:
         if url not in self._image_ids:
@@ -428,25 +497,68 @@ class ShopeeConnector(HttpConnector):
             )
         return self._image_ids[url]
 
+    async def _image_ids_for(self, draft: ListingDraft) -> list[str]:
+        ids = [await self._image_id(u) for u in sp.images_to_upload(draft, self.options)]
+        return ids or [str(self.options["placeholder_image_id"])]
+
     async def create_listing(self, draft: ListingDraft) -> str:
+        """add_item, then with ``variants`` init_tier_variation (one tier, one model per
+        variant); with ``group_remote_id`` the variants are added to that item instead.
+        Returns the item id (the group's id for a listing with variants)."""
         missing = self.missing_for_create(draft)
         if missing:
             raise RejectedError("; ".join(missing), platform=PLATFORM, code="missing_data")
-        image_ids = [await self._image_id(u) for u in sp.images_to_upload(draft, self.options)]
-        body = sp.add_item_body(
-            draft, self.options, image_ids or [str(self.options["placeholder_image_id"])]
-        )
+        if draft.variants and draft.group_remote_id:
+            await self._add_variants(draft.group_remote_id, draft)
+            return draft.group_remote_id
+        body = sp.add_item_body(draft, self.options, await self._image_ids_for(draft))
         ambiguous = False
 
-        async def attempt() -> str:
+        async def attempt() -> tuple[str, bool]:
             # After a failure that may have created the item, look before adding again.
             nonlocal ambiguous
             if ambiguous:
-                existing = await self._find(draft.sku, once=True)
+                existing = await self._find_item(draft.sku, once=True)
                 if existing is not None:
-                    return existing.remote_id
+                    return existing
             try:
-                return sp.item_id_of(await self._shop_once("POST", sp.ADD_ITEM_PATH, (), body))
+                answer = await self._shop_once("POST", sp.ADD_ITEM_PATH, (), body)
+                return sp.item_id_of(answer), False
+            except RateLimitedError:
+                raise
+            except TransientError:
+                ambiguous = True
+                raise
+            except RejectedError as exc:
+                # A create with variants whose tier step failed left its item behind
+                # (or one that finished before a crash): find it by the parent SKU, and
+                # finish the job or adopt it.
+                if exc.code != "error_repeated_mtsku" or not draft.variants:
+                    raise
+                existing = await self._find_item(draft.sku, once=True)
+                if existing is None:
+                    raise
+                return existing  # with models already: adopted as it is
+
+        await self._refresh_if_due()
+        item_id, has_models = await self.http.call_authed(attempt, self._refresh)
+        if draft.variants and not has_models:
+            await self._init_tiers(item_id, draft)
+        return item_id
+
+    async def _init_tiers(self, item_id: str, draft: ListingDraft) -> None:
+        body = sv.tier_body(int(item_id), draft)
+        ambiguous = False
+
+        async def attempt() -> None:
+            nonlocal ambiguous
+            if ambiguous:
+                query = [("item_id", item_id)]
+                _tiers, models = await self._read_once(sv.MODEL_LIST_PATH, query, sv.parse_tiers)
+                if models:
+                    return
+            try:
+                await self._shop_once("POST", sv.INIT_TIER_PATH, (), body)
             except RateLimitedError:
                 raise
             except TransientError:
@@ -454,18 +566,69 @@ class ShopeeConnector(HttpConnector):
                 raise
 
         await self._refresh_if_due()
-        return await self.http.call_authed(attempt, self._refresh)
+        await self.http.call_authed(attempt, self._refresh)
+
+    async def _add_variants(self, item_id: str, draft: ListingDraft) -> None:
+        """add_model for the variants the item does not have yet, growing its tier's
+        options first (update_tier_variation) when a label is new."""
+        if not item_id.isdigit():
+            raise RejectedError(f"not a Shopee item id: {item_id!r}", platform=PLATFORM)
+        query = [("item_id", item_id)]
+        tiers, models = await self._shop_read(sv.MODEL_LIST_PATH, query, sv.parse_tiers)
+        if not tiers:
+            raise RejectedError(
+                f"item {item_id} has no variations; Shopee adds models only to an item "
+                "that has them (init_tier_variation)",
+                platform=PLATFORM,
+                code="no_tier_variation",
+            )
+        grown, entries = sv.added_models(tiers, models, draft.variants)
+        if grown is not None:
+            body = {"item_id": int(item_id), "tier_variation": grown}
+            await self._shop("POST", sv.UPDATE_TIER_PATH, sp.response_of, (), body)
+        for chunk in chunked(entries, sv.ADD_MODEL_BATCH):
+            body = {"item_id": int(item_id), "model_list": list(chunk)}
+            await self._shop("POST", sv.ADD_MODEL_PATH, sv.models_created, (), body)
+
+    # -- content -----------------------------------------------------------------------
+    async def update_content(
+        self, remote_id: str, draft: ListingDraft, fields: Sequence[str]
+    ) -> None:
+        """``v2.product.update_item`` with the ``fields`` asked for (name, description,
+        images uploaded as at create, attributes); a variant's id updates its item."""
+        unknown = [f for f in fields if f not in sd.CONTENT_FIELDS]
+        if unknown:
+            raise RejectedError(
+                f"cannot update {', '.join(unknown)} on Shopee",
+                platform=PLATFORM,
+                code="unsupported",
+            )
+        parts = sv.split_id(remote_id)
+        if parts is None:
+            raise RejectedError(f"not a Shopee item id: {remote_id!r}", platform=PLATFORM)
+        if not fields:
+            return
+        if "attributes" in fields:
+            problems = sd.attribute_problems(draft.attributes)
+            if problems:
+                raise RejectedError("; ".join(problems), platform=PLATFORM, code="missing_data")
+        image_ids = await self._image_ids_for(draft) if "image_urls" in fields else []
+        body = sd.content_body(int(parts[0]), draft, fields, image_ids)
+        await self._shop("POST", sd.UPDATE_ITEM_PATH, sp.response_of, (), body)
 
     # -- writing -----------------------------------------------------------------------
     async def _one_item(
-        self, sku: str, remote_id: str, path: str, body_for: Callable[[int], dict[str, Any]]
+        self, sku: str, remote_id: str, path: str, body_for: Callable[..., dict[str, Any]]
     ) -> ItemResult:
-        if not remote_id.isdigit():
+        parts = sv.split_id(remote_id)
+        if parts is None:
             error = RejectedError(f"not a Shopee item id: {remote_id!r}", platform=PLATFORM)
             return ItemResult(sku, remote_id, error)
-        parse = partial(sp.model_failure, endpoint=path.rsplit("/", 1)[-1])
+        item_id, model_id = parts
+        parse = partial(sp.model_failure, endpoint=path.rsplit("/", 1)[-1], model_id=model_id)
         try:
-            failure = await self._shop("POST", path, parse, (), body_for(int(remote_id)))
+            body = body_for(int(item_id), model_id=model_id)
+            failure = await self._shop("POST", path, parse, (), body)
         except RejectedError as exc:
             return ItemResult(sku, remote_id, exc)
         return ItemResult(sku, remote_id, failure)
@@ -487,28 +650,42 @@ class ShopeeConnector(HttpConnector):
         ]
 
     async def set_status(self, changes: Sequence[StatusChange]) -> list[ItemResult]:
+        """unlist_item, 50 items a call. Shopee lists and unlists whole items: a variant's
+        change applies to its item, so every variant of it follows; two changes of one
+        item asking for different statuses in one call are refused."""
         results: dict[int, ItemResult] = {}
         sendable: list[tuple[int, StatusChange]] = []
+        wanted: dict[str, ListingStatus] = {}
         for index, change in enumerate(changes):
+            parts = sv.split_id(change.remote_id)
             if change.status not in (ListingStatus.LIVE, ListingStatus.UNLISTED):
                 reason = f"cannot set status {change.status.value!r} on Shopee"
-            elif not change.remote_id.isdigit():
+            elif parts is None:
                 reason = f"not a Shopee item id: {change.remote_id!r}"
+            elif wanted.setdefault(parts[0], change.status) is not change.status:
+                reason = "another variant of this Shopee item asks for the other status"
             else:
                 sendable.append((index, change))
                 continue
             error = RejectedError(reason, platform=PLATFORM, code="unsupported")
             results[index] = ItemResult(change.sku, change.remote_id, error)
-        for chunk in chunked(sendable, sp.UNLIST_BATCH):
-            batch = [change for _, change in chunk]
-            parse = partial(sp.unlist_results, batch)
+        items: dict[str, StatusChange] = {}
+        for _index, change in sendable:
+            item_id = change.remote_id.partition(":")[0]
+            items.setdefault(item_id, StatusChange(item_id, change.sku, change.status))
+        outcome: dict[str, ItemResult] = {}
+        for chunk in chunked(list(items.values()), sp.UNLIST_BATCH):
+            parse = partial(sp.unlist_results, chunk)
             try:
-                body = sp.unlist_body(batch)
-                outcome = await self._shop("POST", sp.UNLIST_ITEM_PATH, parse, (), body)
+                done = await self._shop(
+                    "POST", sp.UNLIST_ITEM_PATH, parse, (), sp.unlist_body(chunk)
+                )
             except RejectedError as exc:
-                outcome = [ItemResult(c.sku, c.remote_id, exc) for c in batch]
-            for (index, _), result in zip(chunk, outcome, strict=True):
-                results[index] = result
+                done = [ItemResult(c.sku, c.remote_id, exc) for c in chunk]
+            outcome |= {result.remote_id: result for result in done}
+        for index, change in sendable:
+            result = outcome[change.remote_id.partition(":")[0]]
+            results[index] = ItemResult(change.sku, change.remote_id, result.error)
         return [results[i] for i in range(len(changes))]
 
     # -- health ------------------------------------------------------------------------

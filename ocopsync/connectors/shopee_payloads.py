@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from ocopsync.connectors import shopee_discovery as sd
+from ocopsync.connectors import shopee_variants as sv
 from ocopsync.connectors.answers import Answer, as_answer, decoded
 from ocopsync.connectors.base import (
     ItemResult,
@@ -113,6 +115,13 @@ ERRORS: dict[str, type[ConnectorError]] = {
     "error_reach_shop_item_limit": RejectedError,
     "error_name_length_limit": RejectedError,
     "error_image_num_min": RejectedError,
+    # add_item's attribute and brand refusals (v2.product.add_item error_list).
+    "error_less_required_attribute": RejectedError,
+    "error_less_required_brand": RejectedError,
+    "error_invalid_brand": RejectedError,
+    "error_invalid_attribute_value": RejectedError,
+    "error_invalid_category_attribute": RejectedError,
+    "error_invalid_category": RejectedError,
     # Order APIs (v2.order.get_order_list / get_order_detail error_list).
     "error_permission": FatalConfigError,  # the app lacks the order permission
     "error_not_found": RejectedError,
@@ -236,8 +245,15 @@ def parse_listing(item: Any) -> RemoteListing | None:
     """One get_item_base_info item, or None for an item the seller deleted.
 
     Price is ``original_price`` and stock the sum of ``seller_stock``: the fields we
-    write, so a promotion price or reserved stock is not mistaken for drift.
+    write, so a promotion price or reserved stock is not mistaken for drift. An item
+    with models has neither (its models do, see :func:`parse_items`).
     """
+    parsed = parse_item(item)
+    return parsed[0] if parsed else None
+
+
+def parse_item(item: Any) -> tuple[RemoteListing, bool] | None:
+    """:func:`parse_listing`'s listing and whether the item has models."""
     product = as_answer(item, PLATFORM, "item_list[]")
     raw_status = product.scalar_text("item_status")
     if raw_status == "SELLER_DELETE":
@@ -250,7 +266,7 @@ def parse_listing(item: Any) -> RemoteListing | None:
         stock = sum(s.count("stock") for s in seller)
     else:
         stock = _optional_object(stock_info, "summary_info").count("total_available_stock")
-    return RemoteListing(
+    listing = RemoteListing(
         remote_id=product.ident("item_id"),
         seller_sku=product.scalar_text("item_sku"),
         name=product.scalar_text("item_name"),
@@ -259,12 +275,18 @@ def parse_listing(item: Any) -> RemoteListing | None:
         # An unknown status counts as listed-not-live, so we never list twice.
         status=STATUS_FROM_REMOTE.get(raw_status, ListingStatus.PENDING),
     )
+    return listing, bool(product.maybe("has_model", bool))
+
+
+def parse_items(resp: Any) -> list[tuple[RemoteListing, bool]]:
+    """Every item of a get_item_base_info answer, and whether it has models."""
+    page = as_answer(resp, PLATFORM, "response")
+    parsed = (parse_item(item) for item in page.items("item_list", optional=True))
+    return [entry for entry in parsed if entry is not None]
 
 
 def parse_base_info(resp: Any) -> list[RemoteListing]:
-    page = as_answer(resp, PLATFORM, "response")
-    listings = (parse_listing(item) for item in page.items("item_list", optional=True))
-    return [listing for listing in listings if listing is not None]
+    return [listing for listing, _has_model in parse_items(resp)]
 
 
 def parse_search(resp: Any) -> tuple[list[str], str, int]:
@@ -275,14 +297,23 @@ def parse_search(resp: Any) -> tuple[list[str], str, int]:
 
 
 # -- creating -----------------------------------------------------------------------
+def category_of(draft: ListingDraft, options: Mapping[str, Any]) -> str:
+    """The draft's own leaf, else ``options.category_map[group]`` ("" when neither)."""
+    if draft.category_id:
+        return str(draft.category_id)
+    mapped = (options.get("category_map") or {}).get(draft.group)
+    return "" if mapped is None else str(mapped)
+
+
 def missing_for_create(draft: ListingDraft, options: Mapping[str, Any]) -> list[str]:
     """What add_item needs (facts §3) that the draft and options do not give."""
     missing: list[str] = []
-    category = (options.get("category_map") or {}).get(draft.group)
-    if category is None:
+    category = category_of(draft, options)
+    if not category:
         missing.append(f"no category for group {draft.group!r} in options.category_map")
-    elif not str(category).isdigit():
-        missing.append(f"options.category_map[{draft.group!r}] must be a Shopee category id")
+    elif not category.isdigit():
+        where = "category_id" if draft.category_id else f"options.category_map[{draft.group!r}]"
+        missing.append(f"{where} must be a Shopee category id")
     if not options.get("logistic_ids"):
         missing.append("no logistics channel: set options.logistic_ids (get_channel_list ids)")
     if not images_to_upload(draft, options) and not options.get("placeholder_image_id"):
@@ -297,6 +328,11 @@ def missing_for_create(draft: ListingDraft, options: Mapping[str, Any]) -> list[
         missing.append("no weight: Shopee requires the package weight (options.default_weight_g)")
     if not draft.description.strip():
         missing.append("no description: Shopee requires one")
+    if draft.brand_id and not draft.brand_id.isdigit():
+        missing.append(f"brand id {draft.brand_id!r} is not a Shopee brand_id")
+    missing += sd.attribute_problems(draft.attributes)
+    if draft.variants:
+        missing += sv.variant_problems(draft, sd.MAX_VARIANTS)
     return missing
 
 
@@ -313,22 +349,32 @@ def images_to_upload(draft: ListingDraft, options: Mapping[str, Any]) -> list[st
 def add_item_body(
     draft: ListingDraft, options: Mapping[str, Any], image_ids: Sequence[str]
 ) -> dict[str, Any]:
+    """add_item's body. With variants the item-level price and stock are placeholders
+    Shopee replaces by the models' (init_tier_variation): the lowest price, the sum."""
     weight_g = draft.weight_g or int(options["default_weight_g"])
-    return {
+    price, stock = draft.price, draft.stock
+    if draft.variants:
+        price = min(v.price for v in draft.variants)
+        stock = sum(v.stock for v in draft.variants)
+    body: dict[str, Any] = {
         "item_name": draft.name,
         "description": draft.description,
         "item_sku": draft.sku,
-        "original_price": draft.price,  # VND: whole numbers only (facts §3)
-        "seller_stock": [{"stock": draft.stock}],
+        "original_price": price,  # VND: whole numbers only (facts §3)
+        "seller_stock": [{"stock": stock}],
         "weight": round(weight_g / 1000, 3),  # kg
-        "category_id": int(options["category_map"][draft.group]),
+        "category_id": int(category_of(draft, options)),
         "image": {"image_id_list": list(image_ids)},
         "logistic_info": [
             {"logistic_id": int(lid), "enabled": True} for lid in options["logistic_ids"]
         ],
         "condition": "NEW",
         "item_status": "NORMAL",
+        "brand": sd.brand_of(draft),
     }
+    if draft.attributes:
+        body["attribute_list"] = sd.attribute_list(draft.attributes)
+    return body
 
 
 def image_id_of(resp: Any) -> str:
@@ -342,19 +388,20 @@ def item_id_of(resp: Any) -> str:
 
 
 # -- updates ------------------------------------------------------------------------
-def price_body(item_id: int, price: int) -> dict[str, Any]:
+def price_body(item_id: int, price: int, model_id: int = 0) -> dict[str, Any]:
     # One item per call; model_id 0 is the item itself when it has no variants.
-    return {"item_id": item_id, "price_list": [{"model_id": 0, "original_price": price}]}
+    return {"item_id": item_id, "price_list": [{"model_id": model_id, "original_price": price}]}
 
 
-def stock_body(item_id: int, stock: int) -> dict[str, Any]:
-    return {"item_id": item_id, "stock_list": [{"model_id": 0, "seller_stock": [{"stock": stock}]}]}
+def stock_body(item_id: int, stock: int, model_id: int = 0) -> dict[str, Any]:
+    entry = {"model_id": model_id, "seller_stock": [{"stock": stock}]}
+    return {"item_id": item_id, "stock_list": [entry]}
 
 
-def model_failure(resp: Any, endpoint: str) -> ConnectorError | None:
-    """The refusal of model 0 from an update_price/update_stock failure_list, if any."""
+def model_failure(resp: Any, endpoint: str, model_id: int = 0) -> ConnectorError | None:
+    """The refusal of ``model_id`` from an update_price/update_stock failure_list, if any."""
     for failure in as_answer(resp, PLATFORM, "response").items("failure_list", optional=True):
-        if failure.count("model_id") == 0:
+        if failure.count("model_id") == model_id:
             reason = failure.scalar_text("failed_reason") or f"{endpoint} failed"
             return RejectedError(reason, platform=PLATFORM, code="failure_list")
     return None

@@ -7,6 +7,26 @@ use), HMAC-SHA256 signatures recomputed here from the raw query, a ±300 s times
 window, the ``{request_id, error, message, warning, response}`` envelope, the product
 APIs with their page and batch limits, ``media_space/upload_image``, and
 ``product/get_category`` (the tree and its sources are in :mod:`.shopee_categories`).
+Discovery (``get_attribute_tree``, ``get_attributes``, ``get_brand_list``,
+``get_item_limit``, ``v2.logistics.get_channel_list``), items with models
+(``init_tier_variation``, ``update_tier_variation``, ``add_model``,
+``get_model_list``, price and stock per ``model_id``) and ``update_item`` are routed
+from :mod:`.shopee_product`; their shapes, limits, refusals and sources are in
+:mod:`.shopee_attributes` and :mod:`.shopee_models`. add_item refuses a create missing
+a mandatory attribute, an attribute value not allowed, or a brand where it is mandatory,
+with Shopee's own codes. :meth:`ShopeeSandbox.seed_models` puts an item with models in
+the shop, as a cooperative would have made it by hand.
+
+``media_space/upload_image`` takes the Public API signature (its spec) and the Shop API
+one (``access_token`` and ``shop_id`` in the query, signed over them), as three public
+clients send it and the gateway is reported to accept; a file that is not JPG/PNG or is
+over 10 MB is ``error_param`` "Wrong parameters, detail: ..." (the spec's only error
+for parameters; its text is ours).
+
+Costs (benchmarks): a page of get_item_list is cut from a list kept per status set
+until an item is added or a status changes, and ``search_item?item_sku=`` is one look
+into the shop's SKU index (the SKU matched whole, a model's SKU finding its item), so
+neither grows with the shop.
 
 Where the docs are silent, the choices listed in :mod:`ocopsync.connectors.shopee`
 apply: 403 for sign/auth errors, 400 for parameter and product errors, 429
@@ -44,8 +64,10 @@ statuses map to Shopee's one status per order: an active order is READY_TO_SHIP,
 a wholly cancelled one CANCELLED, and any returned line puts the order in TO_RETURN,
 because get_order_detail carries no status per item (per-item returns live in the
 returns API, ``v2.returns.*``, which this sandbox does not emulate); the lines of a
-partial cancellation stay listed under READY_TO_SHIP. Sandbox items have no variants,
-so each line is ``model_id`` 0 with the SKU in ``item_sku`` and an empty ``model_sku``.
+partial cancellation stay listed under READY_TO_SHIP. A line of a model names its item
+(``item_id``, ``item_sku``) and the model (``model_id``, ``model_sku``, ``model_name``);
+a line of an item without models is ``model_id`` 0 with the SKU in ``item_sku`` and an
+empty ``model_sku``.
 The gateway (faults, signature, token, quota) checks these routes like every other.
 
 Sandbox credentials: partner_id ``100001``, partner_key ``sandbox-shopee-key``, shop_id
@@ -69,6 +91,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ocopsync.sandbox import shopee_models as sm
 from ocopsync.sandbox import shopee_state as st
 from ocopsync.sandbox.base import (
     IssuedToken,
@@ -80,6 +103,8 @@ from ocopsync.sandbox.base import (
 from ocopsync.sandbox.base import sandbox_credential as credential
 from ocopsync.sandbox.faults import Fault
 from ocopsync.sandbox.shopee_categories import category_list
+from ocopsync.sandbox.shopee_orders import OrderRoutes
+from ocopsync.sandbox.shopee_product import ProductRoutes
 
 ACCESS_TTL_S = 4 * 3600
 REFRESH_TTL_S = 30 * 24 * 3600
@@ -87,7 +112,7 @@ REFRESH_TTL_S = 30 * 24 * 3600
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-class ShopeeSandbox(SandboxPlatform):
+class ShopeeSandbox(ProductRoutes, OrderRoutes, SandboxPlatform):
     name = "shopee"
     rate_limit_per_s = 200.0
     rate_limit_burst = 400
@@ -101,6 +126,7 @@ class ShopeeSandbox(SandboxPlatform):
         self.code = credential("shopee", "code", "sandbox-shopee-code")
         self.issuer = TokenIssuer(self.clock, ACCESS_TTL_S, REFRESH_TTL_S, "shopee")
         self.images: set[str] = {st.PLACEHOLDER_IMAGE_ID}
+        self._listed: dict[tuple[str, ...], tuple[list[SandboxItem], list[SandboxItem]]] = {}
 
     def credentials(self) -> dict[str, str]:
         return {
@@ -137,13 +163,24 @@ class ShopeeSandbox(SandboxPlatform):
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/api/v2/shop/auth_partner", self.auth_partner, methods=["GET"]),
+            Route("/_sandbox/seed-models", self.seed_models_endpoint, methods=["POST"]),
             self._api("/api/v2/auth/token/get", self.token_get, shop=False),
             self._api("/api/v2/auth/access_token/get", self.token_refresh, shop=False),
-            self._api("/api/v2/media_space/upload_image", self.upload_image, shop=False),
+            self._api("/api/v2/media_space/upload_image", self.upload_image, shop=None),
             self._api("/api/v2/product/get_item_list", self.get_item_list, method="GET"),
             self._api("/api/v2/product/get_item_base_info", self.get_base_info, method="GET"),
             self._api("/api/v2/product/search_item", self.search_item, method="GET"),
             self._api("/api/v2/product/get_category", self.get_category, method="GET"),
+            self._api("/api/v2/product/get_attribute_tree", self.get_attribute_tree, method="GET"),
+            self._api("/api/v2/product/get_attributes", self.get_attributes, method="GET"),
+            self._api("/api/v2/product/get_brand_list", self.get_brand_list, method="GET"),
+            self._api("/api/v2/product/get_item_limit", self.get_item_limit, method="GET"),
+            self._api("/api/v2/logistics/get_channel_list", self.get_channel_list, method="GET"),
+            self._api("/api/v2/product/get_model_list", self.get_model_list, method="GET"),
+            self._api("/api/v2/product/init_tier_variation", self.init_tier_variation),
+            self._api("/api/v2/product/update_tier_variation", self.update_tier_variation),
+            self._api("/api/v2/product/add_model", self.add_model),
+            self._api("/api/v2/product/update_item", self.update_item),
             self._api("/api/v2/product/add_item", self.add_item),
             self._api("/api/v2/product/update_price", self.update_price),
             self._api("/api/v2/product/update_stock", self.update_stock),
@@ -157,19 +194,24 @@ class ShopeeSandbox(SandboxPlatform):
 
     # -- the gateway -------------------------------------------------------------------
     def _api(
-        self, path: str, handler: Handler, *, shop: bool = True, method: str = "POST"
+        self, path: str, handler: Handler, *, shop: bool | None = True, method: str = "POST"
     ) -> Route:
-        """Faults, common parameters, signature, token and quota, as a gateway checks them."""
+        """Faults, common parameters, signature, token and quota, as a gateway checks them.
+
+        ``shop=None``: signed either way (upload_image: the spec says Public API, three
+        public clients sign it as a Shop API, and the gateway is reported to take both);
+        a request carrying ``access_token`` is checked as a Shop API call."""
 
         async def guarded(request: Request) -> Response:
             fault = await self.arrive()
             if fault is Fault.ERROR:
                 return st.error("error_server", "Something wrong. Please try later.")
-            problem = self._gateway_problem(request, path, shop=shop)
+            as_shop = shop if shop is not None else "access_token" in request.query_params
+            problem = self._gateway_problem(request, path, shop=as_shop)
             if problem:
                 return st.error(*problem)
             query = request.query_params
-            caller = query["shop_id"] if shop else f"partner-{query['partner_id']}"
+            caller = query["shop_id"] if as_shop else f"partner-{query['partner_id']}"
             if fault is Fault.RATE_LIMIT or not self.quota.allow(caller):
                 return st.error("error_rate_limit", st.RATE_LIMIT_MESSAGE)
             return await handler(request)
@@ -218,13 +260,6 @@ class ShopeeSandbox(SandboxPlatform):
         if shop_id != self.shop_id or self.issuer.subject_of(token) != shop_id:
             return ("error_auth", "Invalid partner_id or shopid.")
         return None
-
-    async def _body(self, request: Request) -> dict[str, Any] | None:
-        try:
-            body = await request.json()
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
 
     # -- authorization -----------------------------------------------------------------
     async def auth_partner(self, request: Request) -> Response:
@@ -306,15 +341,33 @@ class ShopeeSandbox(SandboxPlatform):
 
     # -- reading -----------------------------------------------------------------------
     def _items(self, statuses: list[str]) -> list[SandboxItem]:
-        return [i for i in self.shop.items.values() if st.status_of(i) in statuses]
+        """Items (not models) in these statuses, in creation order.
+
+        Kept per status set until the shop's visible list changes (an item added or a
+        status changed), so paging a large shop costs O(page) per call, not O(shop).
+        A status set through ``data["item_status"]`` (tests ban items that way) does not
+        move that list, so :meth:`get_item_list` checks the page it cuts and rebuilds
+        when one of its items no longer fits."""
+        if "SELLER_DELETE" in statuses:  # deleted items are not in the visible list
+            wanted = set(statuses)
+            return [
+                i
+                for i in self.shop.items.values()
+                if not sm.is_model(i) and st.status_of(i) in wanted
+            ]
+        visible = self.shop.visible()
+        key = tuple(sorted(statuses))
+        cached = self._listed.get(key)
+        if cached is None or cached[0] is not visible:
+            wanted = set(statuses)
+            items = [i for i in visible if not sm.is_model(i) and st.status_of(i) in wanted]
+            cached = (visible, items)
+            self._listed[key] = cached
+        return cached[1]
 
     def _statuses(self, request: Request, default: tuple[str, ...]) -> list[str] | None:
         statuses = st.list_param(request.query_params, "item_status") or list(default)
         return statuses if set(statuses) <= set(st.ITEM_STATUSES) else None
-
-    def _page_size(self, request: Request) -> int | None:
-        size = st.query_int(request.query_params.get("page_size"))
-        return size if size is not None and 1 <= size <= st.MAX_PAGE_SIZE else None
 
     async def get_item_list(self, request: Request) -> Response:
         offset = st.query_int(request.query_params.get("offset"))
@@ -326,20 +379,28 @@ class ShopeeSandbox(SandboxPlatform):
             return st.error(*st.param_error("page_size must be between 1 and 100"))
         if not statuses:
             return st.error(*st.param_error("item_status must list known statuses"))
-        return st.envelope(st.item_list_page(self._items(statuses), offset, size))
+        items = self._items(statuses)
+        if any(st.status_of(i) not in statuses for i in items[offset : offset + size]):
+            self._listed.clear()
+            items = self._items(statuses)
+        return st.envelope(st.item_list_page(items, offset, size))
 
     async def get_base_info(self, request: Request) -> Response:
         ids = st.list_param(request.query_params, "item_id_list")
         if not 1 <= len(ids) <= st.MAX_IDS or not all(i.isdigit() for i in ids):
             return st.error(*st.param_error("item_id_list must hold 1 to 50 item ids"))
-        found = [self.shop.items[i] for i in ids if i in self.shop.items]
+        known = {i: self.shop.items.get(i) for i in ids}
+        found = [item for item in known.values() if item is not None and not sm.is_model(item)]
         if not found:
             return st.error("error_item_not_found", "Item_id is not found.")
-        missing = [i for i in ids if i not in self.shop.items]
+        missing = [i for i, item in known.items() if item is None or sm.is_model(item)]
         warning = f"item_id not found: {','.join(missing)}" if missing else ""
         return st.envelope({"item_list": [st.render_item(i) for i in found]}, warning)
 
     async def search_item(self, request: Request) -> Response:
+        """By ``item_sku`` the SKU is matched whole (our choice: the docs do not say how
+        loosely Shopee matches) through the shop's SKU index, a model's SKU finding its
+        item; by ``item_name`` any item whose name holds the text."""
         query = request.query_params
         size = self._page_size(request)
         offset = st.query_int(query.get("offset") or "0")
@@ -349,10 +410,14 @@ class ShopeeSandbox(SandboxPlatform):
             return st.error(*st.param_error("page_size 1..100, offset and item_status"))
         if not sku and not name:
             return st.error("error_param", "request must set one of [item_name,attribute_status]")
-        field, wanted = ("sku", sku) if sku else ("name", name)
-        matches = [
-            i for i in self._items(statuses) if wanted.casefold() in getattr(i, field).casefold()
-        ]
+        if sku:
+            hit = self.shop.by_sku(sku)
+            if hit is not None and sm.is_model(hit):
+                hit = self._item(hit.data["parent"])
+            matches = [hit] if hit is not None and st.status_of(hit) in statuses else []
+        else:
+            wanted = name.casefold()
+            matches = [i for i in self._items(statuses) if wanted in i.name.casefold()]
         return st.envelope(st.search_page(matches, offset, size))
 
     async def get_category(self, request: Request) -> Response:
@@ -378,6 +443,9 @@ class ShopeeSandbox(SandboxPlatform):
             "weight": str(body["weight"]),
             "image_ids": list(body["image"]["image_id_list"]),
             "logistic_info": body["logistic_info"],
+            "attribute_list": body.get("attribute_list") or [],
+            "brand": body.get("brand"),
+            "dimension": body.get("dimension"),
             "create_time": now,
         }
         item = self.shop.add(
@@ -405,7 +473,7 @@ class ShopeeSandbox(SandboxPlatform):
         models = [str(e.get("model_id")) for e in entries]
         if len(set(models)) != len(models):
             return st.error("error_param", "Repeat model_id.")
-        item = self.shop.get(str(body["item_id"]))
+        item = self._item(body["item_id"])
         if item is None:
             return st.error("error_item_not_found", "Item_id is not found.")
         return item, entries
@@ -413,20 +481,23 @@ class ShopeeSandbox(SandboxPlatform):
     async def _update_models(
         self, request: Request, key: str, field: str, answer_key: str
     ) -> Response:
-        """update_price / update_stock: one item, each model entry succeeding or failing."""
+        """update_price / update_stock: one item, each model entry succeeding or failing;
+        model_id 0 is the item itself only when it has no models."""
         target = self._target(await self._body(request), key)
         if isinstance(target, JSONResponse):
             return target
         item, entries = target
         success, failure = [], []
         for entry in entries:
-            value, reason = st.model_value(entry, key)
-            if value is None:
+            listing, reason = sm.price_or_stock_target(self.shop, item, entry)
+            value, reason = (None, reason) if listing is None else st.model_value(entry, key)
+            if listing is None or value is None:
                 failure.append({"model_id": entry.get("model_id"), "failed_reason": reason})
                 continue
-            setattr(item, field, value)
-            item.updated_at = self.clock()
-            success.append({"model_id": 0, answer_key: value})
+            setattr(listing, field, value)
+            listing.updated_at = item.updated_at = self.clock()
+            model_id = int(listing.remote_id) if listing is not item else 0
+            success.append({"model_id": model_id, answer_key: value})
         return st.envelope({"success_list": success, "failure_list": failure})
 
     async def update_price(self, request: Request) -> Response:
@@ -443,48 +514,20 @@ class ShopeeSandbox(SandboxPlatform):
         success, failure = [], []
         for entry in entries:
             item_id = entry.get("item_id") if isinstance(entry, dict) else None
-            item = self.shop.get(str(item_id)) if st.whole(item_id) is not None else None
+            item = self._item(item_id)
             unlist = entry.get("unlist") if isinstance(entry, dict) else None
             reason = st.unlist_problem(item, unlist)
             if reason or item is None:
                 failure.append({"item_id": item_id, "failed_reason": reason})
                 continue
-            item.status, item.updated_at = ("unlisted" if unlist else "live"), self.clock()
+            status, now = ("unlisted" if unlist else "live"), self.clock()
+            for listing in [item, *sm.models_of(self.shop, item)]:
+                listing.status, listing.updated_at = status, now
             success.append({"item_id": int(item.remote_id), "unlist": unlist})
         if not success:
             message = f"All items failed to unlist: {failure[0]['failed_reason']}"
             return st.error("error_unlist_item_all_failed", message, failure_list=failure)
         return st.envelope({"success_list": success, "failure_list": failure})
-
-    # -- orders --------------------------------------------------------------------------
-    async def get_order_list(self, request: Request) -> Response:
-        query = st.order_list_query(request.query_params)
-        if isinstance(query, tuple):
-            return st.error(*query)
-        between = (
-            self.orders.created_between
-            if query.field == "create_time"
-            else self.orders.updated_between
-        )
-        orders = [
-            o
-            for o in between(query.time_from, query.time_to)
-            if query.status in ("", st.order_status(o))
-        ]
-        return st.envelope(st.order_list_page(orders, query))
-
-    async def get_order_detail(self, request: Request) -> Response:
-        wanted = list(dict.fromkeys(st.list_param(request.query_params, "order_sn_list")))
-        if not 1 <= len(wanted) <= st.MAX_ORDER_SNS:
-            return st.error(*st.param_error("order_sn_list must hold 1 to 50 order_sn"))
-        found = [self.orders.orders[sn] for sn in wanted if sn in self.orders.orders]
-        if not found:
-            return st.error(*st.ORDER_NOT_FOUND)
-        optional = set(st.list_param(request.query_params, "response_optional_fields"))
-        missing = [sn for sn in wanted if sn not in self.orders.orders]
-        warning = [f"order_sn not found: {','.join(missing)}"] if missing else ""
-        orders = [st.render_order(o, self.shop, optional) for o in found]
-        return st.envelope({"order_list": orders}, warning)
 
 
 SANDBOX = ShopeeSandbox

@@ -19,6 +19,16 @@ from starlette.datastructures import QueryParams
 from starlette.responses import JSONResponse
 
 from ocopsync.sandbox.base import SandboxItem, SandboxOrder, SandboxOrderLine, SandboxShop
+from ocopsync.sandbox.shopee_attributes import (
+    ATTRIBUTES,
+    CHANNELS,
+    NO_BRAND_NAME,
+    attribute_problem,
+    brand_problem,
+    content_problem,
+    rendered_attributes,
+)
+from ocopsync.sandbox.shopee_models import label_of
 
 MAX_PAGE_SIZE = 100
 MAX_IDS = 50
@@ -118,9 +128,8 @@ def query_int(value: str | None) -> int | None:
 
 
 def model_value(entry: Mapping[str, Any], key: str) -> tuple[int | None, str]:
-    """The new price or stock one model entry carries, or None and Shopee's reason."""
-    if whole(entry.get("model_id")) != 0:
-        return None, "Wrong model_id."
+    """The new price or stock one model entry carries, or None and Shopee's reason
+    (which listing it writes is :func:`.shopee_models.price_or_stock_target`'s call)."""
     if key == "price_list":
         price = whole(entry.get("original_price"))
         if price is None or price <= 0:
@@ -142,12 +151,16 @@ def image_url(image_id: str) -> str:
 
 
 def render_item(item: SandboxItem) -> dict[str, Any]:
-    """get_item_base_info's shape, with defaults for items seeded without details."""
+    """get_item_base_info's shape, with defaults for items seeded without details.
+
+    An item with models has no ``price_info`` and no ``stock_info_v2`` of its own
+    (facts §3: "price_info absent from get_item_base_info when has_model")."""
     data = item.data
     image_ids = list(data.get("image_ids") or [PLACEHOLDER_IMAGE_ID])
-    return {
+    category = int(data.get("category_id", CATEGORY_MAP["food"]))
+    rendered = {
         "item_id": int(item.remote_id),
-        "category_id": data.get("category_id", CATEGORY_MAP["food"]),
+        "category_id": category,
         "item_name": item.name,
         "description": data.get("description", ""),
         "item_sku": item.sku,
@@ -166,9 +179,16 @@ def render_item(item: SandboxItem) -> dict[str, Any]:
             "logistic_info", [{"logistic_id": LOGISTIC_IDS[0], "enabled": True}]
         ),
         "item_status": status_of(item),
-        "has_model": False,
+        "has_model": bool(data.get("model_ids")),
         "condition": "NEW",
+        "attribute_list": rendered_attributes(category, data.get("attribute_list")),
+        "brand": data.get("brand") or {"brand_id": 0, "original_brand_name": NO_BRAND_NAME},
     }
+    if data.get("dimension"):
+        rendered["dimension"] = data["dimension"]
+    if rendered["has_model"]:
+        del rendered["price_info"], rendered["stock_info_v2"]
+    return rendered
 
 
 def item_list_page(items: list[SandboxItem], offset: int, size: int) -> dict[str, Any]:
@@ -210,7 +230,8 @@ def unlist_problem(item: SandboxItem | None, unlist: Any) -> str:
 
 
 def add_item_problem(body: Mapping[str, Any], images: set[str]) -> Problem | None:
-    """Why add_item refuses ``body`` (required fields per facts §3), or None."""
+    """Why add_item refuses ``body`` (required fields per facts §3; the category's
+    attributes and brand per :mod:`.shopee_attributes`), or None."""
     for field in ("item_name", "description"):
         if not isinstance(body.get(field), str) or not body[field].strip():
             return param_error(f"{field} is required")
@@ -221,15 +242,26 @@ def add_item_problem(body: Mapping[str, Any], images: set[str]) -> Problem | Non
         return ("error_invalid_price", "Price of VN region must be an integer.")
     weight = body.get("weight")
     if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-        return param_error("weight (kg) must be a positive number")
-    if whole(body.get("category_id")) not in CATEGORY_MAP.values():
-        return param_error("category_id must be a leaf category")
+        return ("error_param", "Invalid Weight.")
+    leaf = whole(body.get("category_id"))
+    if leaf is None or leaf not in ATTRIBUTES:
+        return ("error_invalid_category", f"Invalid category ID {body.get('category_id')}")
     image_ids = (body.get("image") or {}).get("image_id_list")
     if not isinstance(image_ids, list) or not image_ids:
         return ("error_image_num_min", "At least one image is required.")
     if any(i not in images for i in image_ids):
-        return param_error("image_id_list holds an id that was not uploaded")
-    return logistics_problem(body.get("logistic_info")) or stock_problem(body)
+        return ("error_param", "Image not exist.")
+    return (
+        content_problem(body)
+        or attribute_problem(leaf, body.get("attribute_list"), creating=True)
+        or brand_problem(leaf, body.get("brand"))
+        or logistics_problem(body.get("logistic_info"))
+        or stock_problem(body)
+    )
+
+
+ENABLED_CHANNELS = {c[0] for c in CHANNELS if c[2]}
+ALL_CHANNELS = {c[0] for c in CHANNELS}
 
 
 def logistics_problem(logistics: Any) -> Problem | None:
@@ -237,8 +269,12 @@ def logistics_problem(logistics: Any) -> Problem | None:
         return param_error("logistic_info is required")
     enabled = False
     for channel in logistics:
-        if not isinstance(channel, dict) or whole(channel.get("logistic_id")) not in LOGISTIC_IDS:
-            return param_error("logistic_id is not a channel of this shop")
+        channel_id = whole(channel.get("logistic_id")) if isinstance(channel, dict) else None
+        if channel_id not in ALL_CHANNELS:
+            return ("error_param", f"Invalid logistic info, logistic_id {channel_id} not found")
+        if channel_id not in ENABLED_CHANNELS and channel.get("enabled") is True:
+            message = f"Invalid logistic info, channel {channel_id} is not enabled in the shop"
+            return ("error_param", message)
         enabled = enabled or channel.get("enabled") is True
     return None if enabled else param_error("at least one logistics channel must be enabled")
 
@@ -386,15 +422,22 @@ def order_list_page(orders: list[SandboxOrder], q: OrderQuery) -> dict[str, Any]
 
 
 def render_order_line(line: SandboxOrderLine, shop: SandboxShop) -> dict[str, Any]:
-    """One item_list entry; sandbox items have no variants, so model_id is 0."""
-    item = shop.items.get(line.remote_id)
+    """One item_list entry: a model's line names its item and model (the SKU in
+    ``model_sku``), an item without models is model 0 with the SKU in ``item_sku``."""
+    listing = shop.items.get(line.remote_id)
+    parent = (
+        shop.items.get(str(listing.data["parent"]))
+        if listing and "parent" in listing.data
+        else None
+    )
+    model_name = label_of(parent, listing) if parent is not None and listing is not None else ""
     return {
-        "item_id": int(line.remote_id),
-        "item_name": item.name if item else line.sku,
-        "item_sku": line.sku,
-        "model_id": 0,
-        "model_name": "",
-        "model_sku": "",
+        "item_id": int(parent.remote_id if parent else line.remote_id),
+        "item_name": listing.name if listing else line.sku,
+        "item_sku": parent.sku if parent else line.sku,
+        "model_id": int(line.remote_id) if parent else 0,
+        "model_name": model_name,
+        "model_sku": line.sku if parent else "",
         "model_quantity_purchased": line.quantity,
         "model_original_price": line.price,
         "model_discounted_price": line.price,
