@@ -301,6 +301,7 @@ def test_create_migrates_external_images_then_posts_a_json_payload(respx_mock) -
                     "name": "Trà hoa vàng",
                     "description": "Trà OCOP 4 sao",
                     "brand": "No Brand",
+                    "country_origin": "Vietnam",
                 },
                 "Skus": {
                     "Sku": [

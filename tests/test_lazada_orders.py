@@ -13,6 +13,7 @@ import pytest
 import respx
 
 from ocopsync.config import ConnectionSettings
+from ocopsync.connectors import lazada_orders as lo
 from ocopsync.connectors import lazada_payloads as lp
 from ocopsync.connectors.base import (
     ConnectorContext,
@@ -345,7 +346,7 @@ def test_a_body_that_is_not_json_is_transient(respx_mock) -> None:
     ],
 )
 def test_item_status_to_line_status(status: str, expected: OrderLineStatus) -> None:
-    assert lp.order_line_status(status) is expected
+    assert lo.order_line_status(status) is expected
 
 
 @pytest.mark.parametrize(
@@ -364,7 +365,7 @@ def test_item_status_to_line_status(status: str, expected: OrderLineStatus) -> N
     ],
 )
 def test_lazada_times_are_read_as_aware_utc(value: object, expected: datetime | None) -> None:
-    assert lp.order_time(value) == expected
+    assert lo.order_time(value) == expected
 
 
 # -- the sandbox, in-process -------------------------------------------------------------

@@ -425,3 +425,42 @@ def test_a_third_of_requests_failing_still_converges(rig: Rig) -> None:
     injected = rig.lazada.faults.injected
     assert injected["error"] + injected["drop"] > 0
     assert {v["stock"] for k, v in rig.lazada.snapshot().items() if k != "F-NEW"} == {3}
+
+
+def _page(rig: Rig, **params: str) -> dict[str, Any]:
+    return rig.lazada.catalog.list_products({"filter": "all", "limit": "50", **params})
+
+
+def test_product_reads_cost_a_page_not_the_shop(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(3000):
+        rig.lazada.seed(f"BIG-{i:04d}", f"Hàng {i}", 10_000, 1)
+    catalog = rig.lazada.catalog
+    _page(rig)  # the first read builds the cached product list
+    _page(rig, filter="live")
+    looked: list[str] = []
+    state = catalog.state
+    monkeypatch.setattr(catalog, "state", lambda head: looked.append(head.sku) or state(head))
+    deep = _page(rig, offset="2500")
+    assert [p["skus"][0]["SellerSku"] for p in deep["products"]][:2] == ["BIG-2500", "BIG-2501"]
+    live = _page(rig, filter="live", offset="2950")
+    wanted = json.dumps(["BIG-2999", "BIG-0007", "NONE"])
+    by_sku = _page(rig, sku_seller_list=wanted)
+    assert deep["total_products"] == live["total_products"] == 3000
+    assert [p["skus"][0]["SellerSku"] for p in by_sku["products"]] == ["BIG-0007", "BIG-2999"]
+    assert len(looked) <= 3 * 50 + 4, "each read looks at its page, not at every product"
+
+
+def test_cached_product_lists_follow_status_changes_and_new_skus(rig: Rig) -> None:
+    first = rig.lazada.seed("C-1", "Một", 10_000, 1)
+    rig.lazada.seed("C-2", "Hai", 10_000, 1)
+    assert _page(rig, filter="live")["total_products"] == 2
+    rig.lazada.shop.items[first.split(":")[0]].status = "unlisted"
+    assert [p["item_id"] for p in _page(rig, filter="inactive")["products"]] == [
+        int(first.split(":")[0])
+    ]
+    assert _page(rig, filter="live")["total_products"] == 1
+    item_id = rig.lazada.seed_product("Ba", "Cỡ", [("C-3a", "nhỏ", 1, 1), ("C-3b", "to", 2, 2)])
+    listed = _page(rig)
+    assert listed["total_products"] == 3
+    assert [s["SellerSku"] for s in listed["products"][-1]["skus"]] == ["C-3a", "C-3b"]
+    assert _page(rig, sku_seller_list='["C-3b"]')["products"][0]["item_id"] == int(item_id)

@@ -12,13 +12,29 @@ Credentials: ``app_key``, ``app_secret``. Options (``[connections.options]``):
 
 - ``auth_url``: the authorization server's REST root (default ``https://auth.lazada.com/rest``);
   the consent page is the same host with ``/oauth/authorize``;
-- ``category_map``: OCOP group -> Lazada leaf category id (CreateProduct needs one);
+- ``category_map``: OCOP group -> Lazada leaf category id, for drafts without their own
+  ``category_id`` (CreateProduct needs one);
 - ``default_weight_g``: package weight when a product has none (Lazada requires one);
 - ``package_cm``: ``[length, width, height]`` of the package, default ``[20, 15, 10]``;
-- ``rate_limit_per_s``: our request rate (default 20/s; inventory APIs allow 50/s, §5).
+- ``rate_limit_per_s``: our request rate (default 20/s; inventory APIs allow 50/s, §5);
+- ``image_upload``: download each external image ourselves (only from ``image_hosts``
+  when set, JPG/PNG of at most 1 MB, :mod:`.images`) and send it to ``/image/upload``,
+  instead of letting Lazada fetch it through ``/image/migrate`` (the default).
 
 ``remote_id`` is ``"<item_id>:<sku_id>"``: Lazada edits SKUs by SkuId, not SellerSku (§6),
-and keeping both ids in the id saves a lookup before every update.
+and keeping both ids in the id saves a lookup before every update. A product of several
+SKUs is read as one listing per SKU with that same id and ``group_id`` = its item id (a
+one-SKU product has no group, as before).
+
+Discovery (:mod:`.lazada_discovery`, sources there): GetCategoryTree,
+GetCategoryAttributes and GetBrandByPages need no access token; the item limits are
+documented constants. Creates (:mod:`.lazada_product`) take ``draft.category_id`` (else
+``category_map``), put each attribute where its ``attribute_type`` says (read from the
+category once when the draft has attributes), name the brand by ``brand_id`` (else its
+name, else "No Brand"), and make a draft's variants one SKU each under a custom
+variation; ``draft.group_remote_id`` adds them to that product with UpdateProduct and
+``AssociatedSku``. Content (name, description, images, normal attributes) goes through
+UpdateProduct on the product's item id.
 
 Read-back (``read_batch`` 50): GetProducts has no filter by id (§3: ``sku_seller_list``
 is a JSON array of at most 100 SellerSkus; ``limit`` at most 50 products), and
@@ -62,77 +78,36 @@ time; the window is paged again from offset 0 when ``countTotal`` shrinks mid-sc
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
-import httpx
-
+from ocopsync.connectors import lazada_orders as lo
 from ocopsync.connectors import lazada_payloads as lp
-from ocopsync.connectors.answers import Answer, decoded
+from ocopsync.connectors.answers import Answer
 from ocopsync.connectors.base import (
     Capabilities,
-    ConnectorContext,
     CredentialStatus,
     ItemResult,
-    ListingDraft,
     ListingStatus,
     OrderLine,
     PriceUpdate,
     RemoteListing,
     StatusChange,
     StockUpdate,
-    Tokens,
     chunked,
 )
-from ocopsync.connectors.http import HttpConnector
-from ocopsync.errors import (
-    AuthExpiredError,
-    FatalConfigError,
-    RejectedError,
-)
-from ocopsync.records import Category
+from ocopsync.connectors.lazada_client import PLATFORM, read_body
+from ocopsync.connectors.lazada_listing import LazadaProducts
+from ocopsync.errors import AuthExpiredError, FatalConfigError, RejectedError
 
-PLATFORM = lp.PLATFORM
+__all__ = ["PLATFORM", "LazadaConnector", "read_body"]
+
 PRODUCTS = "/products/get"
 PRICE_QUANTITY = "/product/price_quantity/update"
-CATEGORY_TREE = "/category/tree/get"
-
-
-T = TypeVar("T")
-Parse = Callable[[Answer], T]
-
-
-def read_body(response: httpx.Response) -> Answer:
-    """The JSON envelope of an answer. A 4xx that is not one means a wrong base_url or
-    auth_url; a 2xx that is not one (HTML, empty, not an object) is an unexpected answer."""
-    if response.status_code >= 400 and not isinstance(decoded(response), dict):
-        raise FatalConfigError(
-            f"unexpected HTTP {response.status_code}: check base_url and auth_url",
-            platform=PLATFORM,
-            code=str(response.status_code),
-        )
-    body = Answer.of(response, PLATFORM)
-    body.mapping()
-    return body
-
-
-def _categories(body: Answer) -> list[Category]:
-    """``data``, a nested tree, flat and parents first."""
-    found: list[Category] = []
-
-    def walk(nodes: list[Answer], parent: str | None) -> None:
-        for node in nodes:
-            category_id = node.ident("category_id")
-            found.append(Category(category_id, parent, node.text("name"), node.field("leaf", bool)))
-            walk(node.items("children", optional=True), category_id)
-
-    walk(body.items("data"), None)
-    return found
 
 
 @dataclass(frozen=True)
@@ -151,7 +126,7 @@ def _products(body: Answer) -> _ProductsPage:
     return _ProductsPage(products, listings, total)
 
 
-class LazadaConnector(HttpConnector):
+class LazadaConnector(LazadaProducts):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=50,
@@ -162,181 +137,11 @@ class LazadaConnector(HttpConnector):
         needs_authorization=True,
         orders=True,
         read_batch=50,
+        discovery=True,
+        variants=True,
+        content_updates=True,
     )
-
-    def __init__(self, ctx: ConnectorContext) -> None:
-        self.ctx = ctx
-        self.app_key = ctx.credentials.get("app_key", "")
-        self._secret = ctx.credentials.get("app_secret", "")
-        if not self.app_key or not self._secret:
-            raise FatalConfigError(
-                "credentials.app_key and credentials.app_secret are required", platform=PLATFORM
-            )
-        options = ctx.settings.options
-        self.auth_url = str(options.get("auth_url") or lp.DEFAULT_AUTH_URL).rstrip("/")
-        categories = options.get("category_map", {})
-        package = options.get("package_cm", lp.DEFAULT_PACKAGE_CM)
-        if not isinstance(categories, Mapping) or not (
-            isinstance(package, list | tuple) and len(package) == 3
-        ):
-            raise FatalConfigError(
-                "options.category_map must be a table and options.package_cm a list of "
-                "three numbers (length, width, height in cm)",
-                platform=PLATFORM,
-            )
-        self.category_map = {str(k): str(v) for k, v in categories.items()}
-        self.package_cm = tuple(int(v) for v in package)
-        weight = options.get("default_weight_g")
-        self.default_weight_g = int(weight) if weight else None
-        self._start_http(ctx)
-        self._tokens: Tokens | None = None
-        self._refresh_lock = asyncio.Lock()
-        self._migrated: dict[str, str] = {}
-        self._skus: dict[str, str] = {}
-        """remote_id -> SellerSku of every listing seen or written: how read-back finds
-        a listing, as GetProducts filters on SellerSku and not on ids."""
-
-    # -- tokens ----------------------------------------------------------------------
-    def authorization_url(self, redirect_url: str) -> str:
-        return lp.authorization_url(self.auth_url, self.app_key, redirect_url)
-
-    async def exchange_code(self, code: str, **extra: str) -> Tokens:
-        tokens = await self._auth_call("/auth/token/create", {"code": code}, self._tokens_of)
-        return self._save(tokens)
-
-    def _tokens_of(self, body: Answer) -> Tokens:
-        return lp.tokens_from_body(body, self.http.now())
-
-    def _stored(self) -> Tokens | None:
-        if self._tokens is None:
-            self._tokens = self.ctx.token_store.load(self.ctx.settings.name)
-        return self._tokens
-
-    def _require_tokens(self) -> Tokens:
-        tokens = self._stored()
-        if tokens is None:
-            raise FatalConfigError(
-                f"connection {self.ctx.settings.name!r} is not authorized yet: "
-                "send the seller to the authorization URL and exchange the code",
-                platform=PLATFORM,
-            )
-        return tokens
-
-    def _save(self, tokens: Tokens) -> Tokens:
-        self._tokens = tokens
-        self.ctx.token_store.save(self.ctx.settings.name, PLATFORM, tokens)
-        return tokens
-
-    def _expired(self, when: datetime | None) -> bool:
-        return when is not None and when.timestamp() <= self.http.now()
-
-    async def _refresh(self, stale: str | None) -> None:
-        async with self._refresh_lock:
-            tokens = self._require_tokens()
-            if stale is not None and tokens.access_token != stale:
-                return  # another call refreshed while this one waited
-            if not tokens.refresh_token or self._expired(tokens.refresh_expires_at):
-                raise FatalConfigError(
-                    "the refresh token has expired: the seller must authorize the app again",
-                    platform=PLATFORM,
-                    code="IllegalRefreshToken",
-                )
-            renewed = await self._auth_call(
-                "/auth/token/refresh", {"refresh_token": tokens.refresh_token}, self._tokens_of
-            )
-            self._save(
-                Tokens(
-                    renewed.access_token,
-                    renewed.refresh_token,
-                    renewed.access_expires_at,
-                    renewed.refresh_expires_at,
-                    {**tokens.extra, **renewed.extra},
-                )
-            )
-
-    # -- requests --------------------------------------------------------------------
-    def _now_ms(self) -> int:
-        return int(self.http.now() * 1000)
-
-    async def _send(
-        self, method: str, url: str, params: dict[str, str], accept: Collection[str]
-    ) -> Answer:
-        if method == "GET":
-            response = await self.http.send("GET", url, params=params)
-        else:
-            response = await self.http.send("POST", url, data=params)
-        body = read_body(response)
-        code = body.scalar_text("code")
-        if code == "0" or code in accept:
-            return body
-        raise lp.error_from_body(body)
-
-    async def _auth_call(self, api: str, business: Mapping[str, str], parse: Parse[T]) -> T:
-        async def attempt() -> T:
-            params = lp.signed_params(
-                api,
-                business,
-                app_key=self.app_key,
-                app_secret=self._secret,
-                timestamp_ms=self._now_ms(),
-            )
-            return parse(await self._send("POST", f"{self.auth_url}{api}", params, ()))
-
-        return await self.http.call(attempt)
-
-    async def _call(
-        self,
-        method: str,
-        api: str,
-        business: Mapping[str, str],
-        parse: Parse[T],
-        accept: Collection[str] = (),
-    ) -> T:
-        """A seller API call: signed per attempt, token refreshed once when it expired, and
-        its answer parsed inside the attempt, so a malformed answer is retried too."""
-        tokens = self._require_tokens()
-        if self._expired(tokens.access_expires_at):
-            # known to be stale: refresh now rather than spend a request to learn it
-            await self._refresh(tokens.access_token)
-        used: list[str] = []
-
-        async def attempt() -> T:
-            token = self._require_tokens().access_token
-            used.append(token)
-            params = lp.signed_params(
-                api,
-                business,
-                app_key=self.app_key,
-                app_secret=self._secret,
-                timestamp_ms=self._now_ms(),
-                access_token=token,
-            )
-            return parse(await self._send(method, api, params, accept))
-
-        async def refresh() -> None:
-            await self._refresh(used[-1] if used else None)
-
-        return await self.http.call_authed(attempt, refresh)
-
-    async def _public_call(self, api: str, business: Mapping[str, str], parse: Parse[T]) -> T:
-        """A seller-gateway GET that needs no access token (GetCategoryTree), retried."""
-
-        async def attempt() -> T:
-            params = lp.signed_params(
-                api,
-                business,
-                app_key=self.app_key,
-                app_secret=self._secret,
-                timestamp_ms=self._now_ms(),
-            )
-            return parse(await self._send("GET", api, params, ()))
-
-        return await self.http.call(attempt)
-
     # -- the contract ----------------------------------------------------------------
-    async def list_categories(self) -> list[Category]:
-        """The category tree, flat, in Vietnamese (GetCategoryTree, no token needed)."""
-        return await self._public_call(CATEGORY_TREE, {"language_code": "vi_VN"}, _categories)
 
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
         scroll = lp.ProductScroll(self.capabilities.page_size)
@@ -354,23 +159,23 @@ class LazadaConnector(HttpConnector):
                 return
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
-        scroll = lp.OrderScroll(since, until)
+        scroll = lo.OrderScroll(since, until)
         seen: set[str] = set()
         waiting: list[str] = []
         more = True
         while more:
-            ids, total = await self._call("GET", lp.ORDERS_API, scroll.params(), lp.orders_page)
+            ids, total = await self._call("GET", lo.ORDERS_API, scroll.params(), lo.orders_page)
             for order_id in ids:
                 if order_id not in seen:
                     seen.add(order_id)
                     waiting.append(order_id)
             more = scroll.advance(len(ids), total)
             # items in full batches of 50 as pages come in, the rest after the last page
-            while len(waiting) >= lp.ORDER_ITEMS_BATCH or (waiting and not more):
-                batch, waiting = waiting[: lp.ORDER_ITEMS_BATCH], waiting[lp.ORDER_ITEMS_BATCH :]
-                query = lp.order_items_query(batch)
-                parse = partial(lp.order_lines, order_ids=batch)
-                for line in await self._call("GET", lp.ORDER_ITEMS_API, query, parse):
+            while len(waiting) >= lo.ORDER_ITEMS_BATCH or (waiting and not more):
+                batch, waiting = waiting[: lo.ORDER_ITEMS_BATCH], waiting[lo.ORDER_ITEMS_BATCH :]
+                query = lo.order_items_query(batch)
+                parse = partial(lo.order_lines, order_ids=batch)
+                for line in await self._call("GET", lo.ORDER_ITEMS_API, query, parse):
                     yield line
 
     async def find_by_sku(self, sku: str) -> RemoteListing | None:
@@ -412,51 +217,6 @@ class LazadaConnector(HttpConnector):
             for listing in listings
             if listing.remote_id in wanted
         ]
-
-    def _weight_g(self, draft: ListingDraft) -> int | None:
-        return draft.weight_g or self.default_weight_g
-
-    def missing_for_create(self, draft: ListingDraft) -> list[str]:
-        missing = []
-        if draft.group not in self.category_map:
-            missing.append(f"no category for group {draft.group!r} in options.category_map")
-        if not draft.image_urls:
-            missing.append("no images: Lazada requires at least one product image")
-        if not self._weight_g(draft):
-            missing.append(
-                "no package weight: set the product's weight or options.default_weight_g"
-            )
-        return missing
-
-    async def _lazada_image(self, url: str) -> str:
-        """The Lazada-hosted copy of ``url``, migrating each external image once."""
-        if not lp.needs_migration(url):
-            return url
-        if url not in self._migrated:
-            payload = {"payload": lp.migrate_payload(url)}
-            self._migrated[url] = await self._call(
-                "POST", "/image/migrate", payload, lp.migrated_url
-            )
-        return self._migrated[url]
-
-    async def create_listing(self, draft: ListingDraft) -> str:
-        missing = self.missing_for_create(draft)
-        weight = self._weight_g(draft)
-        if missing or weight is None:
-            raise RejectedError("; ".join(missing), platform=PLATFORM, code="missing_data")
-        # CreateProduct takes only images Lazada hosts, so external ones move first (§3).
-        images = [await self._lazada_image(url) for url in draft.image_urls[: lp.MAX_IMAGES]]
-        payload = lp.create_payload(
-            draft,
-            category_id=self.category_map[draft.group],
-            images=images,
-            weight_g=weight,
-            package_cm=self.package_cm,
-        )
-        parse = partial(lp.created_remote_id, sku=draft.sku)
-        remote_id = await self._call("POST", "/product/create", {"payload": payload}, parse)
-        self._skus[remote_id] = draft.sku
-        return remote_id
 
     async def _update(
         self,

@@ -10,22 +10,28 @@ system parameters (``MissingParameter``), the HMAC-SHA256 ``sign`` recomputed fr
 query and form parameter (``IncompleteSignature``), the ``timestamp`` within 7200 s
 (``IllegalTimestamp``), the access token (``IllegalAccessToken``) and the seller's quota
 (``ApiCallLimit``, "this ban will last 1 seconds"). Errors are HTTP 200 with the error
-envelope, as SDK test doubles answer. The catalog rules are in :mod:`.lazada_state`.
+envelope, as SDK test doubles answer. The catalog rules are in :mod:`.lazada_state`
+(reads, price and stock, images), :mod:`.lazada_writes` (CreateProduct, UpdateProduct)
+and :mod:`.lazada_checks` (brand, category attributes, variations).
 
 Sandbox credentials (each overridable by ``OCOPSYNC_SANDBOX_LAZADA_<KEY>``): app key
 ``100002``, app secret ``sandbox-lazada-secret``, authorization code
 ``sandbox-lazada-code``. Unlike a real code (30 minutes, single use), the sandbox's
 fixed code can be exchanged any number of times. Access tokens live 7 days (an app in
 "Test" status) unless ``Faults.token_ttl_s``; refresh tokens 30 days, a lifetime that
-refreshing does not reset; a refresh token is single use. Uploads (multipart) are not
-emulated: images come in through ``/image/migrate``. Ids handed out by :meth:`seed` and
-:meth:`snapshot` are the ones the connector keeps, ``<item_id>:<sku_id>``.
+refreshing does not reset; a refresh token is single use. Images come in through
+``/image/migrate`` (a URL) or ``/image/upload`` (a multipart ``image``, left out of the
+signature as the official Python SDK leaves it). Ids handed out by :meth:`seed`,
+:meth:`seed_product` (a product of several SKUs, as a seller makes by hand) and
+:meth:`snapshot` are the ones the connector keeps, ``<item_id>:<sku_id>`` per SKU.
 
 Orders placed through the buyer routes (``/lazada/_sandbox/orders``) are read with
 GetOrders and GetMultipleOrderItems, behind the same checks and faults as every other
-seller API; order ids are Lazada-like numbers (see :mod:`.lazada_state` for the rules
-and their sources). ``/category/tree/get`` answers without an access token (a token,
-when sent, is checked); its tree and sources are in :mod:`.lazada_categories`.
+seller API; order ids are Lazada-like numbers (see :mod:`.lazada_orders` for the rules
+and their sources). ``/category/tree/get``, ``/category/attributes/get`` and
+``/category/brands/query`` answer without an access token (a token, when sent, is
+checked), as their API pages say ("No Authorization Required"); their data and sources
+are in :mod:`.lazada_categories` and :mod:`.lazada_brands`.
 """
 
 from __future__ import annotations
@@ -38,20 +44,19 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ocopsync.sandbox.base import IssuedToken, SandboxPlatform, TokenIssuer, sandbox_credential
 from ocopsync.sandbox.faults import Fault
-from ocopsync.sandbox.lazada_categories import category_tree
-from ocopsync.sandbox.lazada_state import (
-    SKU_ID_BASE,
-    LazadaCatalog,
-    LazadaError,
-    LazadaOrderDesk,
-    order_id_for,
-)
+from ocopsync.sandbox.lazada_brands import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, brands_page
+from ocopsync.sandbox.lazada_categories import LEAVES, attributes_of, category_tree
+from ocopsync.sandbox.lazada_orders import LazadaOrderDesk, order_id_for
+from ocopsync.sandbox.lazada_payload import LazadaError, whole
+from ocopsync.sandbox.lazada_state import MAX_IMAGE_BYTES, LazadaCatalog
+from ocopsync.sandbox.lazada_writes import create, update
 
 ACCESS_TTL_S = 7 * 24 * 3600
 REFRESH_TTL_S = 30 * 24 * 3600
@@ -81,40 +86,81 @@ def _required(params: dict[str, str], name: str) -> str:
 
 
 def _item_get(catalog: LazadaCatalog, params: dict[str, str]) -> dict[str, Any]:
-    item = catalog.shop.get(_required(params, "item_id"))
+    item = catalog.product(_required(params, "item_id"))
     if item is None:
         raise LazadaError("208", "Item not exist")
     return catalog.render(item)
 
 
+def _category_attributes(params: dict[str, str]) -> list[dict[str, Any]]:
+    """GetCategoryAttributes (:mod:`.lazada_categories`): 4227 for an unknown id, 57 for a
+    category without attributes (a parent, our reading)."""
+    category = whole(_required(params, "primary_category_id"))
+    if category is None or not attributes_of(category):
+        if category is not None and category not in LEAVES and _known(category):
+            raise LazadaError("57", "E057: No attribute sets linked to that category.")
+        raise LazadaError("4227", "Query category is null")
+    return [a.render() for a in attributes_of(category)]
+
+
+def _known(category: int) -> bool:
+    def walk(nodes: list[dict[str, Any]]) -> bool:
+        return any(n["category_id"] == category or walk(n.get("children", [])) for n in nodes)
+
+    return walk(category_tree())
+
+
+def _brands(params: dict[str, str]) -> dict[str, Any]:
+    """GetBrandByPages (:mod:`.lazada_brands`)."""
+    start = whole(params.get("startRow", "0"))
+    size = whole(params.get("pageSize", str(DEFAULT_PAGE_SIZE)))
+    if start is None or start < 0 or size is None or not 1 <= size <= MAX_PAGE_SIZE:
+        raise LazadaError(
+            "5", f"Invalid Request Format: startRow >= 0, pageSize 1..{MAX_PAGE_SIZE}"
+        )
+    return brands_page(start, size)
+
+
 SELLER_APIS: dict[str, Api] = {
     "/products/get": lambda c, p: c.list_products(p),
     "/product/item/get": _item_get,
-    "/product/create": lambda c, p: c.create(_required(p, "payload")),
-    "/product/update": lambda c, p: c.update(_required(p, "payload")),
+    "/product/create": lambda c, p: create(c, _required(p, "payload")),
+    "/product/update": lambda c, p: update(c, _required(p, "payload")),
     "/product/price_quantity/update": lambda c, p: c.update_price_quantity(_required(p, "payload")),
     "/product/deactivate": lambda c, p: c.deactivate(_required(p, "apiRequestBody")),
     "/image/migrate": lambda c, p: c.migrate_image(_required(p, "payload")),
 }
+UPLOAD_API = "/image/upload"
+"""UploadImage: a multipart ``image`` file, not part of the signature (§2.3)."""
 ORDER_APIS: dict[str, Callable[[LazadaOrderDesk, dict[str, str]], Any]] = {
     "/orders/get": lambda d, p: d.list_orders(p),
     "/orders/items/get": lambda d, p: d.order_items(p),
 }
 PUBLIC_APIS: dict[str, Callable[[dict[str, str]], Any]] = {
     "/category/tree/get": lambda p: category_tree(),
+    "/category/attributes/get": _category_attributes,
+    "/category/brands/query": _brands,
 }
-"""Seller-gateway APIs that need no access token (GetCategoryTree, :mod:`.lazada_categories`)."""
+"""Seller-gateway APIs that need no access token (GetCategoryTree, GetCategoryAttributes,
+GetBrandByPages: "No Authorization Required" on their pages)."""
 AUTH_APIS = ("/auth/token/create", "/auth/token/refresh")
 
 
-async def read_params(request: Request) -> dict[str, str]:
-    """Every query and form parameter, as the gateway signs them (§2.3)."""
+async def read_params(request: Request, files: dict[str, bytes]) -> dict[str, str]:
+    """Every query and form parameter, as the gateway signs them (§2.3); the files of a
+    multipart body go into ``files`` (they are not signed)."""
     params = dict(request.query_params)
     if request.method != "POST":
         return params
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "multipart/form-data":
-        raise LazadaError("5", "Invalid Request Format: the sandbox takes no file uploads")
+        async with request.form(max_part_size=MAX_IMAGE_BYTES * 4) as form:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    files[key] = await value.read()
+                else:
+                    params[key] = value
+        return params
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -201,17 +247,35 @@ class LazadaSandbox(SandboxPlatform):
         self._order_seq += 1
         return order_id_for(self._order_seq)
 
-    def remote_id(self, item_id: str) -> str:
-        """The id ocopsync keeps for a listing: ``<item_id>:<sku_id>`` (see the connector)."""
-        return f"{item_id}:{SKU_ID_BASE + int(item_id)}"
+    def remote_id(self, remote_id: str) -> str:
+        """The id ocopsync keeps for a SKU: ``<item_id>:<sku_id>`` (see the connector)."""
+        item = self.shop.items[str(remote_id)]
+        return f"{self.catalog.item_id_of(item)}:{self.catalog.sku_id(item)}"
 
     def seed(self, sku: str, name: str, price: int, stock: int, *, live: bool = True) -> str:
         return self.remote_id(super().seed(sku, name, price, stock, live=live))
 
+    def seed_product(
+        self, name: str, variant_name: str, skus: list[tuple[str, str, int, int]]
+    ) -> str:
+        """A product of several SKUs made by hand in Seller Center, one per ``(seller_sku,
+        option, price, stock)`` under a custom variation ``variant_name``; its item id."""
+        head: str | None = None
+        for seller_sku, option, price, stock in skus:
+            data: dict[str, Any] = {"sale_prop": {variant_name: option}}
+            if head is not None:
+                data["item_id"] = head
+            item = self.shop.add(seller_sku, name, price, stock, data=data, now=self.clock())
+            head = head or item.remote_id
+        assert head is not None, "a product has at least one SKU"
+        options = [option for _sku, option, _price, _stock in skus]
+        self.shop.items[head].data["variation"] = [[variant_name, True, options]]
+        return head
+
     def snapshot(self) -> dict[str, dict[str, Any]]:
         items = super().snapshot()
-        for item in items.values():
-            item["remote_id"] = self.remote_id(item["remote_id"])
+        for item in self.shop.visible():
+            items[item.sku]["remote_id"] = self.remote_id(item.remote_id)
         return items
 
     def routes(self) -> list[BaseRoute]:
@@ -237,10 +301,11 @@ class LazadaSandbox(SandboxPlatform):
                     "ServiceTimeout", "The service timed out, please try again", kind="ISP"
                 )
             api = "/" + request.path_params["api"]
-            known = SELLER_APIS.keys() | ORDER_APIS.keys() | PUBLIC_APIS.keys()
+            known = SELLER_APIS.keys() | ORDER_APIS.keys() | PUBLIC_APIS.keys() | {UPLOAD_API}
             if api not in (known if seller else AUTH_APIS):
                 raise LazadaError("InvalidApiPath", "The specified API path is invalid")
-            params = await read_params(request)
+            files: dict[str, bytes] = {}
+            params = await read_params(request, files)
             self._verify(api, params)
             public = api in PUBLIC_APIS and not params.get("access_token")
             shop = self._seller_of(params) if seller and not public else self.app_key
@@ -254,6 +319,8 @@ class LazadaSandbox(SandboxPlatform):
                     data = PUBLIC_APIS[api](params)
                 elif api in ORDER_APIS:
                     data = ORDER_APIS[api](self.desk, params)
+                elif api == UPLOAD_API:
+                    data = self.catalog.upload_image(files)
                 else:
                     data = SELLER_APIS[api](self.catalog, params)
                 return JSONResponse({"code": "0", "data": data, "request_id": request_id})

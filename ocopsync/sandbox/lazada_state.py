@@ -1,173 +1,87 @@
-"""The Lazada emulator's state: the catalog (GetProducts, CreateProduct, price/stock,
-status, images) and the orders (GetOrders, GetMultipleOrderItems).
+"""The Lazada emulator's catalog: products of one or several SKUs, read with GetProducts
+and GetProduct, priced and stocked per SKU, deactivated, and their images.
 
 Kept apart from the gateway (:mod:`ocopsync.sandbox.lazada`, which checks keys,
-signatures, tokens and quotas) so each stays readable. Payloads are read as the
-platform reads them, XML or JSON (§1 of ``shared/platforms/lazada.md``); state lives
-in the shared :class:`SandboxShop`, one SKU per product, and :class:`OrderBook`.
+signatures, tokens and quotas) so each stays readable; creates and updates are in
+:mod:`.lazada_writes`, orders in :mod:`.lazada_orders`. Payloads are read as the platform
+reads them, XML or JSON (§1 of ``shared/platforms/lazada.md``).
 
-Orders follow §7 and the API pages copied in lazykern/ecommerce-api-docs
-(``data/raw/lazada/apis/order-api/getorders.json`` and ``getmultipleorderitems.json``):
-GetOrders takes ``created_after``/``created_before``/``update_after``/``update_before``
-("after or on", "before or on", ISO 8601 with offset, error 17), one of the two
-``*_after`` being mandatory, ``offset``, ``limit`` <= 100 (19), ``sort_by``
-created_at|updated_at (75), ``sort_direction`` ASC|DESC (74) and ``status`` (36); it
-answers ``{count, countTotal, orders[]}`` with ``statuses``, the unique item statuses.
-GetMultipleOrderItems takes ``order_ids``, a JSON array like ``[42922, 32793]`` (56),
-at most 50 (38), and answers ``[{order_id, order_number, order_items[]}]``, one order
-item per unit. Numeric ids and times like ``2021-03-25 10:13:29 +0700`` are what a
-third-party test fixture of real answers shows (found by string search); the docs'
-examples show ISO 8601 and, for items, epoch milliseconds.
+State lives in the shared :class:`SandboxShop`, one :class:`SandboxItem` per SKU, so that
+orders, snapshots and the buyer work by seller SKU on every platform alike. A product
+is its first SKU (the "head", whose remote id is the product's ``item_id``) and the SKUs
+whose ``data["item_id"]`` names it; a SKU's ``SkuId`` is its own remote id plus
+:data:`SKU_ID_BASE`, so a one-SKU product keeps the ids it always had. Product fields
+(category, images, description, brand, attributes, variation) are on the head.
 
-Our guesses: a missing ``*_after`` is ``MissingParameter``; defaults are ``limit`` 100,
-``sort_by`` created_at, ``sort_direction`` DESC; dates compare to the second; ids in
-``order_ids`` that match no order are left out and only none found is error 39; an
-active unit is ``pending``, a cancelled one ``canceled``, a returned one ``returned``
-(the sandbox's buyer never ships); item ``updated_at`` is its order's, as lines carry
-no time of their own; an order's items are numbered ``order_id + 1, + 2, ...``.
+GetProducts answers in creation order and costs O(page) (our benchmarks page through
+national catalogs): the products are a list cached until an item is added or a status
+changes (:meth:`SandboxShop.visible`), status filters are cached the same way, and
+``sku_seller_list`` goes through the shop's SellerSku index. Only ``sold-out``,
+``image-missing`` and ``deleted`` (rare, and read from stock or data that change without
+notice) walk the shop.
+
+Images (§3, MigrateImage and UploadImage pages in lazykern/ecommerce-api-docs): migrate
+answers ``302`` "Not supported URL" for a non-http(s) URL or one whose file name says it
+is not a JPG/PNG (the sandbox fetches nothing, so a migrated image's size is not
+checked); upload takes a multipart ``image``, JPG or PNG by its bytes (otherwise ``5``,
+our choice) of at most 1 MB (otherwise ``303`` "The image is too large").
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 from bisect import bisect_left
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
-from xml.etree import ElementTree
 
-from ocopsync.sandbox.base import OrderBook, SandboxItem, SandboxOrder, SandboxShop
+from ocopsync.sandbox.base import SandboxItem, SandboxShop
+from ocopsync.sandbox.lazada_payload import (
+    LazadaError,
+    as_list,
+    dig,
+    image_kind,
+    number,
+    parse_date,
+    parse_payload,
+    whole,
+)
 
 SKU_ID_BASE = 20_000_000_000
-"""A SKU id is its item id plus this: stable, and seeded items need no extra state."""
+"""A SKU id is its item's remote id plus this: stable, and seeded items need no state."""
 MAX_LIMIT = 50
 MAX_SKUS = 50
 MAX_SKU_LIST = 100
+MAX_IMAGE_BYTES = 1024 * 1024
 IMAGE_HOST = "vn-live.slatic.net"
-LEAF_CATEGORIES = {10000339, 10000342, 10000366, 10000467, 10000544}
-PARENT_CATEGORIES = {10000300, 10000460, 10000540}
 FILTERS = {"all", "live", "inactive", "deleted", "image-missing", "pending", "rejected", "sold-out"}
 DATE_FILTERS = ("create_after", "create_before", "update_after", "update_before")
 PRODUCT_STATUS = {"live": "Active", "unlisted": "InActive", "pending": "Pending QC"}
 PACKAGE_FIELDS = ("package_weight", "package_length", "package_width", "package_height")
 SKU_STATUS = {"live": "active", "unlisted": "inactive", "pending": "active"}
+STATUS_FILTERS = {"live": "live", "inactive": "unlisted", "pending": "pending"}
 
 
-class LazadaError(Exception):
-    """An error envelope to answer (``{type, code, message, detail?}``, §4)."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        kind: str = "ISV",
-        detail: list[dict[str, str]] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.kind = kind
-        self.detail = detail
-
-    def body(self, request_id: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": self.kind, "code": self.code, "message": self.message}
-        if self.detail is not None:
-            body["detail"] = self.detail
-        body["request_id"] = request_id
-        return body
-
-
-# -- payloads ------------------------------------------------------------------------
-
-
-def parse_payload(text: str) -> dict[str, Any]:
-    """An XML or JSON ``payload`` as nested dicts; repeated XML tags become lists."""
-    text = text.strip()
-    if not text:
-        raise LazadaError("30", "Empty Request")
-    if text.startswith("<"):
-        try:
-            root = ElementTree.fromstring(text)
-        except ElementTree.ParseError as exc:
-            raise LazadaError("5", f"Invalid Request Format: {exc}") from exc
-        return {root.tag: _element(root)}
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise LazadaError("5", "Invalid Request Format: payload is neither XML nor JSON") from exc
-    if not isinstance(value, dict):
-        raise LazadaError("5", "Invalid Request Format: payload must be an object")
-    return value
-
-
-def _element(element: ElementTree.Element) -> Any:
-    children = list(element)
-    if not children:
-        return (element.text or "").strip()
-    out: dict[str, Any] = {}
-    for child in children:
-        value = _element(child)
-        if child.tag not in out:
-            out[child.tag] = value
-        elif isinstance(out[child.tag], list):  # _element never returns a list itself
-            out[child.tag].append(value)
-        else:
-            out[child.tag] = [out[child.tag], value]
-    return out
-
-
-def dig(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def as_list(value: Any) -> list[Any]:
-    if value is None or value == "":
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def whole(value: Any) -> int | None:
-    n = number(value)
-    return int(n) if n is not None and math.isfinite(n) and n == int(n) else None
-
-
-def parse_date(value: str) -> float:
-    """Epoch seconds of an ISO 8601 filter date (``2018-01-01T00:00:00+0800``)."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise LazadaError("17", f'"{value}" Invalid Date Format') from exc
-    if moment.tzinfo is None:
-        raise LazadaError("17", f'"{value}" Invalid Date Format: no time zone')
-    return moment.timestamp()
-
-
-def hosted_by_lazada(url: str) -> bool:
-    return (urlsplit(url).hostname or "").endswith(".slatic.net")
+def _newest(items: dict[str, SandboxItem], known: dict[str, int]) -> list[SandboxItem]:
+    """The items not in ``known``, oldest first, found from the newest end: items are
+    only ever added (ids grow), so this costs what was added, not the shop's size."""
+    fresh = []
+    for item in reversed(items.values()):
+        if item.remote_id in known:
+            break
+        fresh.append(item)
+    if len(known) + len(fresh) < len(items):  # out of step (a state load): walk it all
+        fresh = [i for i in reversed(items.values()) if i.remote_id not in known]
+    return fresh[::-1]
 
 
 # -- the catalog ---------------------------------------------------------------------
 
 
 class LazadaCatalog:
-    """Product operations over the shop, answering ``data`` or raising :class:`LazadaError`."""
+    """Product reads and per-SKU writes over the shop, answering ``data`` or raising
+    :class:`LazadaError`."""
 
     max_offset = 10000
 
@@ -176,6 +90,11 @@ class LazadaCatalog:
         self.clock = clock
         self._created_ms: dict[str, int] = {}
         self._last_created = 0
+        self._members: dict[str, list[str]] = {}
+        self._indexed: tuple[int, int] = (0, 0)
+        self._seen: dict[str, int] = {}
+        self._source: list[SandboxItem] | None = None
+        self._lists: dict[str, list[SandboxItem]] = {}
 
     def dump(self) -> dict[str, int]:
         """Creation stamps by remote id, for a sandbox kept across restarts."""
@@ -184,23 +103,35 @@ class LazadaCatalog:
     def load(self, stamps: dict[str, int]) -> None:
         self._created_ms = {str(k): int(v) for k, v in stamps.items()}
         self._last_created = max(self._created_ms.values(), default=0)
+        self._indexed = (0, 0)
 
     def created_ms(self, item: SandboxItem) -> int:
         """When the platform recorded ``item``: distinct milliseconds in creation order.
 
         Seeded items are stamped lazily, in id order, from the time they were added; no
-        two share a millisecond, as no seller creates products that fast on Lazada.
+        two share a millisecond, as no seller creates products that fast on Lazada. Only
+        the items added since the last stamp are visited.
         """
-        if len(self._created_ms) != len(self.shop.items):
-            for other in self.shop.items.values():
-                if other.remote_id not in self._created_ms:
-                    stamp = max(int(other.updated_at * 1000), self._last_created + 1)
-                    self._created_ms[other.remote_id] = self._last_created = stamp
+        stamp = self._created_ms.get(item.remote_id)
+        if stamp is not None:
+            return stamp
+        for other in _newest(self.shop.items, self._created_ms):
+            stamp = max(int(other.updated_at * 1000), self._last_created + 1)
+            self._created_ms[other.remote_id] = self._last_created = stamp
         return self._created_ms[item.remote_id]
 
+    # -- products and their SKUs ---------------------------------------------------------
     @staticmethod
     def sku_id(item: SandboxItem) -> int:
         return SKU_ID_BASE + int(item.remote_id)
+
+    @staticmethod
+    def item_id_of(item: SandboxItem) -> str:
+        return str(item.data.get("item_id") or item.remote_id)
+
+    @classmethod
+    def is_head(cls, item: SandboxItem) -> bool:
+        return cls.item_id_of(item) == item.remote_id
 
     def by_sku_id(self, value: Any) -> SandboxItem | None:
         sku_id = whole(value)
@@ -208,14 +139,59 @@ class LazadaCatalog:
             return None
         return self.shop.get(sku_id - SKU_ID_BASE)
 
-    def _touch(self, item: SandboxItem) -> None:
+    def product(self, item_id: Any) -> SandboxItem | None:
+        """The head of product ``item_id`` (None when there is none, or it is deleted)."""
+        head = self.shop.get(str(item_id))
+        return head if head is not None and self.is_head(head) else None
+
+    def skus_of(self, head: SandboxItem) -> list[SandboxItem]:
+        """The SKUs of a product, head first, deleted ones left out."""
+        self._index()
+        ids = self._members.get(head.remote_id, [head.remote_id])
+        found = [self.shop.items.get(i) for i in ids]
+        return [s for s in found if s is not None and s.status != "deleted"]
+
+    def _all_skus(self, head: SandboxItem) -> list[SandboxItem]:
+        """Every SKU of a product, deleted ones too."""
+        self._index()
+        ids = self._members.get(head.remote_id, [head.remote_id])
+        return [s for s in (self.shop.items.get(i) for i in ids) if s is not None]
+
+    def _index(self) -> None:
+        """Bring the product -> SKUs index up to date with the items added since."""
+        items = self.shop.items
+        if self._indexed[0] != id(items) or self._indexed[1] > len(items):
+            self._members, self._indexed, self._seen = {}, (id(items), 0), {}
+        if self._indexed[1] == len(items):
+            return
+        for item in _newest(items, self._seen):
+            self._seen[item.remote_id] = 0
+            self._members.setdefault(self.item_id_of(item), []).append(item.remote_id)
+        self._indexed = (id(items), len(items))
+
+    def add_sku(
+        self, seller_sku: str, name: str, price: int, stock: int, data: dict[str, Any]
+    ) -> SandboxItem:
+        item = self.shop.add(seller_sku, name, price, stock, data=data, now=self.clock())
+        self.created_ms(item)
+        return item
+
+    def state(self, head: SandboxItem) -> str:
+        """The product's status from its SKUs': live if any is, then pending, inactive."""
+        statuses = {s.status for s in self.skus_of(head)} or {"deleted"}
+        for status in ("live", "pending", "unlisted"):
+            if status in statuses:
+                return status
+        return "deleted"
+
+    def touch(self, item: SandboxItem) -> None:
         self.created_ms(item)
         item.updated_at = self.clock()
 
-    def render(self, item: SandboxItem) -> dict[str, Any]:
-        item_id, sku_id = int(item.remote_id), self.sku_id(item)
-        data = item.data
-        sku = {
+    # -- rendering ---------------------------------------------------------------------
+    def render_sku(self, item: SandboxItem, item_id: str) -> dict[str, Any]:
+        sku_id, data = self.sku_id(item), item.data
+        sku: dict[str, Any] = {
             "SkuId": sku_id,
             "SellerSku": item.sku,
             "ShopSku": f"{item_id}_VNAMZ-{sku_id}",
@@ -228,24 +204,49 @@ class LazadaCatalog:
             "package_length": data.get("package_length", "20"),
             "package_width": data.get("package_width", "15"),
             "package_height": data.get("package_height", "10"),
-            "Images": [],
+            "Images": list(data.get("sku_images", [])),
             "Url": f"https://www.lazada.vn/-i{item_id}-s{sku_id}.html",
+            **data.get("sku_attributes", {}),
         }
-        return {
-            "item_id": item_id,
-            "primary_category": int(data.get("category", min(LEAF_CATEGORIES))),
-            "attributes": {
-                "name": item.name,
-                "description": data.get("description", item.name),
-                "brand": data.get("brand", "No Brand"),
-            },
+        if data.get("sale_prop"):
+            sku["saleProp"] = dict(data["sale_prop"])
+        return sku
+
+    def render(self, head: SandboxItem) -> dict[str, Any]:
+        data = head.data
+        attributes = {
+            "name": head.name,
+            "description": data.get("description", head.name),
+            "brand": data.get("brand", "No Brand"),
+            **data.get("attributes", {}),
+        }
+        if data.get("brand_id"):
+            attributes["brand_id"] = str(data["brand_id"])
+        product: dict[str, Any] = {
+            "item_id": int(head.remote_id),
+            "primary_category": int(data.get("category", 10000339)),
+            "attributes": attributes,
             "images": list(data.get("images", [])),
-            "skus": [sku],
-            "status": PRODUCT_STATUS.get(item.status, "Deleted"),
+            "skus": [self.render_sku(s, head.remote_id) for s in self.skus_of(head)],
+            "status": PRODUCT_STATUS.get(self.state(head), "Deleted"),
             "subStatus": "",
-            "created_time": str(self.created_ms(item)),
-            "updated_time": str(int(item.updated_at * 1000)),
+            "created_time": str(self.created_ms(head)),
+            "updated_time": str(
+                int(max(s.updated_at for s in self.skus_of(head) or [head]) * 1000)
+            ),
         }
+        if data.get("variation"):
+            product["variation"] = {
+                f"Variation{n}": {
+                    "name": name,
+                    "label": name,
+                    "hasImage": False,
+                    "customize": custom,
+                    "options": list(options),
+                }
+                for n, (name, custom, options) in enumerate(data["variation"], start=1)
+            }
+        return product
 
     # -- GetProducts -------------------------------------------------------------------
     def list_products(self, params: dict[str, str]) -> dict[str, Any]:
@@ -260,28 +261,72 @@ class LazadaCatalog:
         offset = whole(params.get("offset", "0"))
         if offset is None or not 0 <= offset <= self.max_offset:
             raise LazadaError("14", f'"{params.get("offset")}" Invalid Offset')
-        items = self._filtered(status_filter)
+        if "sku_seller_list" in params and status_filter != "deleted":
+            items = self._by_skus(self._sku_list(params["sku_seller_list"]), status_filter)
+        elif "sku_seller_list" in params:  # the SKU index holds no deleted SKU: walk them
+            wanted = self._sku_list(params["sku_seller_list"])
+            items = [
+                p
+                for p in self._filtered(status_filter)
+                if any(s.sku in wanted for s in self._all_skus(p))
+            ]
+        else:
+            items = self._filtered(status_filter)
         if any(name in params for name in DATE_FILTERS):
             items = self._in_window(items, params)
-        if "sku_seller_list" in params:
-            wanted = self._sku_list(params["sku_seller_list"])
-            items = [i for i in items if i.sku in wanted]
         page = items[offset : offset + limit]
         return {"total_products": len(items), "products": [self.render(i) for i in page]}
 
-    def _filtered(self, status_filter: str) -> list[SandboxItem]:
-        """Items passing ``filter``, in creation order (insertion order, see created_ms)."""
-        chosen: Callable[[SandboxItem], bool] = {
-            "all": lambda i: i.status != "deleted",
-            "live": lambda i: i.status == "live",
-            "inactive": lambda i: i.status == "unlisted",
-            "pending": lambda i: i.status == "pending",
-            "deleted": lambda i: i.status == "deleted",
-            "rejected": lambda i: False,
-            "sold-out": lambda i: i.stock == 0 and i.status != "deleted",
-            "image-missing": lambda i: not i.data.get("images") and i.status != "deleted",
+    def _matches(self, status_filter: str) -> Callable[[SandboxItem], bool]:
+        return {
+            "all": lambda p: self.state(p) != "deleted",
+            "live": lambda p: self.state(p) == "live",
+            "inactive": lambda p: self.state(p) == "unlisted",
+            "pending": lambda p: self.state(p) == "pending",
+            "deleted": lambda p: self.state(p) == "deleted",
+            "rejected": lambda p: False,
+            "sold-out": lambda p: (
+                self.state(p) != "deleted" and all(s.stock == 0 for s in self.skus_of(p))
+            ),
+            "image-missing": lambda p: self.state(p) != "deleted" and not p.data.get("images"),
         }[status_filter]
-        return [i for i in self.shop.items.values() if chosen(i)]
+
+    def products(self) -> list[SandboxItem]:
+        """Every product not deleted, in creation order; cached like the shop's visible
+        list (rebuilt after an item is added or a status changes)."""
+        visible = self.shop.visible()
+        if visible is not self._source:
+            self._source, self._lists = visible, {}
+        if "all" not in self._lists:
+            self._lists["all"] = [i for i in visible if self.is_head(i)]
+        return self._lists["all"]
+
+    def _filtered(self, status_filter: str) -> list[SandboxItem]:
+        """Products passing ``filter``, in creation order."""
+        products = self.products()
+        if status_filter == "all":
+            return products
+        if status_filter in STATUS_FILTERS:
+            if status_filter not in self._lists:
+                wanted = STATUS_FILTERS[status_filter]
+                self._lists[status_filter] = [p for p in products if self.state(p) == wanted]
+            return self._lists[status_filter]
+        chosen = self._matches(status_filter)
+        if status_filter == "deleted":
+            heads = (i for i in self.shop.items.values() if self.is_head(i))
+            return [i for i in heads if chosen(i)]
+        return [p for p in products if chosen(p)]
+
+    def _by_skus(self, wanted: set[str], status_filter: str) -> list[SandboxItem]:
+        """The products of these SellerSkus (whole-word), through the SKU index."""
+        chosen = self._matches(status_filter)
+        heads: dict[str, SandboxItem] = {}
+        for seller_sku in wanted:
+            item = self.shop.by_sku(seller_sku)
+            head = self.product(self.item_id_of(item)) if item is not None else None
+            if head is not None and chosen(head):
+                heads[head.remote_id] = head
+        return sorted(heads.values(), key=self.created_ms)
 
     def _in_window(self, items: list[SandboxItem], params: dict[str, str]) -> list[SandboxItem]:
         """The date filters: "after or on" / "before or on" a date, to the second."""
@@ -312,79 +357,6 @@ class LazadaCatalog:
             raise LazadaError("70", f"at most {MAX_SKU_LIST} SKUs in sku_seller_list")
         return {v.strip() for v in value}
 
-    # -- CreateProduct -----------------------------------------------------------------
-    def create(self, payload: str) -> dict[str, Any]:
-        product = dig(parse_payload(payload), "Request", "Product")
-        if not isinstance(product, dict):
-            raise LazadaError("5", "Invalid Request Format: Request.Product is required")
-        category = whole(product.get("PrimaryCategory"))
-        if category in PARENT_CATEGORIES:
-            raise LazadaError("4134", "Please use the last level category")
-        if category not in LEAF_CATEGORIES:
-            raise LazadaError("201", f"Invalid CategoryId {product.get('PrimaryCategory')}")
-        attributes: dict[str, Any] = dig(product, "Attributes") or {}
-        if not isinstance(attributes, dict):
-            raise LazadaError("5", "Invalid Request Format: Attributes must be an object")
-        images = [str(u) for u in as_list(dig(product, "Images", "Image"))]
-        skus = as_list(dig(product, "Skus", "Sku"))
-        problems = self._create_problems(attributes, images, skus)
-        if problems:
-            raise LazadaError("500", "Create product failed", detail=problems)
-        sku = skus[0]
-        seller_sku = str(sku["SellerSku"]).strip()
-        if self.shop.by_sku(seller_sku):
-            raise LazadaError("4135", f"seller sku {seller_sku} (outer id) already exists")
-        data = {
-            "category": category,
-            "images": images,
-            "description": str(attributes.get("description") or ""),
-            "brand": str(attributes.get("brand") or "No Brand"),
-            **{k: str(sku[k]) for k in PACKAGE_FIELDS},
-        }
-        price = number(sku["price"]) or 0.0
-        item = self.shop.add(
-            seller_sku,
-            str(attributes["name"]).strip(),
-            round(price),
-            whole(sku["quantity"]) or 0,
-            data=data,
-            now=self.clock(),
-        )
-        self.created_ms(item)
-        sku_id = self.sku_id(item)
-        shop_sku = f"{item.remote_id}_VNAMZ-{sku_id}"
-        return {
-            "item_id": int(item.remote_id),
-            "sku_list": [{"seller_sku": seller_sku, "shop_sku": shop_sku, "sku_id": sku_id}],
-            "item_status": "Active",
-        }
-
-    @staticmethod
-    def _create_problems(
-        attributes: dict[str, Any], images: list[str], skus: list[Any]
-    ) -> list[dict[str, str]]:
-        sku = skus[0] if len(skus) == 1 and isinstance(skus[0], dict) else {}
-        seller_sku = str(sku.get("SellerSku") or "").strip()
-        quantity = whole(sku.get("quantity"))
-        checks = [
-            ("name", bool(str(attributes.get("name") or "").strip()), "name is mandatory"),
-            ("Images", bool(images), "at least one image is required"),
-            *(
-                ("Images", hosted_by_lazada(url), f"{url} is not a Lazada image: migrate it first")
-                for url in images
-            ),
-            ("Skus", bool(sku), "the sandbox takes exactly one Sku"),
-            ("SellerSku", bool(seller_sku), "SellerSku is mandatory"),
-            ("price", (number(sku.get("price")) or 0) > 0, "price must be greater than 0"),
-            ("quantity", quantity is not None and quantity >= 0, "quantity must be whole, >= 0"),
-            *((n, (number(sku.get(n)) or 0) > 0, f"{n} is mandatory") for n in PACKAGE_FIELDS),
-        ]
-        return [
-            {"field": field, "seller_sku": seller_sku, "message": message}
-            for field, ok, message in checks
-            if not ok
-        ]
-
     # -- UpdatePriceQuantity -------------------------------------------------------------
     def update_price_quantity(self, payload: str) -> dict[str, Any]:
         skus = as_list(dig(parse_payload(payload), "Request", "Product", "Skus", "Sku"))
@@ -413,7 +385,7 @@ class LazadaCatalog:
         item = self.by_sku_id(sku["SkuId"])
         if item is None:
             return "SkuId", "SKU not exist"
-        if sku.get("ItemId") not in (None, "") and str(sku["ItemId"]) != item.remote_id:
+        if sku.get("ItemId") not in (None, "") and str(sku["ItemId"]) != self.item_id_of(item):
             return "ItemId", "ItemId does not match SkuId"
         price = number(sku["Price"]) if "Price" in sku else None
         quantity = whole(sku["Quantity"]) if "Quantity" in sku else None
@@ -423,227 +395,56 @@ class LazadaCatalog:
             return "Quantity", "quantity must be a whole number >= 0"
         if price is None and quantity is None:
             return "Price", "nothing to update: give Price or Quantity"
-        self._touch(item)
+        self.touch(item)
         if price is not None:
             item.price = round(price)
         if quantity is not None:
             item.stock = quantity
         return None
 
-    # -- DeactivateProduct, UpdateProduct ------------------------------------------------
+    # -- DeactivateProduct -------------------------------------------------------------
     def deactivate(self, body: str) -> dict[str, Any]:
+        """Every SKU of the product, or only the ``SkuId`` listed, goes inactive."""
         product = dig(parse_payload(body), "Request", "Product")
         if dig(product, "ItemId") in (None, ""):
             raise LazadaError("E0001", "Parameter ItemId is mandatory")
-        item = self.shop.get(str(product["ItemId"]))
-        if item is None:
+        head = self.product(product["ItemId"])
+        if head is None:
             raise LazadaError("E0002", "Product:item id not exist")
-        for sku_id in as_list(dig(product, "Skus", "SkuId")):
-            if self.by_sku_id(sku_id) is not item:
-                raise LazadaError("E0003", "Seller Sku not exists")
-        if item.status != "live":
+        skus = self.skus_of(head)
+        chosen = [self.by_sku_id(s) for s in as_list(dig(product, "Skus", "SkuId"))]
+        if any(s is None or s not in skus for s in chosen):
+            raise LazadaError("E0003", "Seller Sku not exists")
+        targets = [s for s in chosen if s is not None] or skus
+        if all(s.status != "live" for s in targets):
             raise LazadaError("E0004", "Product Status not online")
-        self._touch(item)
-        item.status = "unlisted"
+        for sku in targets:
+            self.touch(sku)
+            sku.status = "unlisted"
         return {}
 
-    def update(self, payload: str) -> dict[str, Any]:
-        product = dig(parse_payload(payload), "Request", "Product")
-        if dig(product, "ItemId") in (None, ""):
-            raise LazadaError("5", "Invalid Request Format: ItemId is required")
-        item = self.shop.get(str(product["ItemId"]))
-        if item is None:
-            raise LazadaError("208", "Item not exist")
-        problems = []
-        status = None
-        for sku in as_list(dig(product, "Skus", "Sku")):
-            if not isinstance(sku, dict) or self.by_sku_id(sku.get("SkuId")) is not item:
-                raise LazadaError("207", "SKU not exist")
-            if {"price", "quantity", "Price", "Quantity"} & sku.keys():
-                problems.append("price and stock go through /product/price_quantity/update")
-            if sku.get("Status") == "inactive":
-                problems.append("take a product offline with /product/deactivate")
-            elif sku.get("Status") == "active":
-                status = "live"
-        if problems:
-            detail = [{"field": "Skus", "seller_sku": item.sku, "message": p} for p in problems]
-            raise LazadaError("501", "Update product failed", detail=detail)
-        self._touch(item)
-        if status and item.status == "unlisted":
-            item.status = status
-        return {"item_status": PRODUCT_STATUS.get(item.status, "Deleted")}
-
-    # -- MigrateImage ------------------------------------------------------------------
+    # -- MigrateImage, UploadImage -------------------------------------------------------
     @staticmethod
-    def migrate_image(payload: str) -> dict[str, Any]:
+    def _hosted(seed: bytes) -> dict[str, Any]:
+        code = hashlib.sha256(seed).hexdigest()[:32]
+        return {"image": {"url": f"https://{IMAGE_HOST}/p/{code}.jpg", "hash_code": code}}
+
+    def migrate_image(self, payload: str) -> dict[str, Any]:
         url = str(dig(parse_payload(payload), "Request", "Image", "Url") or "").strip()
         if not url:
             raise LazadaError("5", "Invalid Request Format: Request.Image.Url is required")
-        if urlsplit(url).scheme not in ("http", "https"):
+        path = urlsplit(url).path.lower()
+        known = path.endswith((".webp", ".gif", ".bmp", ".tif", ".tiff", ".svg", ".heic"))
+        if urlsplit(url).scheme not in ("http", "https") or known:
             raise LazadaError("302", "Not supported URL")
-        code = hashlib.sha256(url.encode()).hexdigest()[:32]
-        return {"image": {"url": f"https://{IMAGE_HOST}/p/{code}.jpg", "hash_code": code}}
+        return self._hosted(url.encode())
 
-
-# -- GetOrders, GetMultipleOrderItems --------------------------------------------------
-
-ORDER_ID_BASE = 400_000_000_000_000
-ORDER_ID_STEP = 1_000_000
-"""Order ids grow by this; an order's items take the ids just above it, one per unit."""
-MAX_ORDERS = 100
-MAX_ORDER_IDS = 50
-ORDER_DATE_FILTERS = ("created_after", "created_before", "update_after", "update_before")
-ITEM_STATUS = {"active": "pending", "cancelled": "canceled", "returned": "returned"}
-ORDER_STATUS_FILTERS = frozenset(
-    {
-        "unpaid", "pending", "packed", "canceled", "ready_to_ship", "delivered", "returned",
-        "shipped", "failed", "topack", "toship", "shipping", "lost",
-    }
-)  # fmt: skip
-VN_TIME = timezone(timedelta(hours=7))
-
-
-def order_id_for(seq: int) -> str:
-    return str(ORDER_ID_BASE + seq * ORDER_ID_STEP)
-
-
-def lazada_time(epoch_s: float) -> str:
-    """A time as order answers show it: ``2021-03-25 10:13:29 +0700`` (Vietnam time)."""
-    return datetime.fromtimestamp(epoch_s, VN_TIME).strftime("%Y-%m-%d %H:%M:%S %z")
-
-
-class LazadaOrderDesk:
-    """GetOrders and GetMultipleOrderItems over the shop's :class:`OrderBook`."""
-
-    def __init__(self, orders: OrderBook, shop: SandboxShop) -> None:
-        self.orders = orders
-        self.shop = shop
-
-    def list_orders(self, params: dict[str, str]) -> dict[str, Any]:
-        bounds = {name: parse_date(params[name]) for name in ORDER_DATE_FILTERS if name in params}
-        if "created_after" not in bounds and "update_after" not in bounds:
-            raise LazadaError(
-                "MissingParameter",
-                'The input parameter "created_after" or "update_after" is mandatory',
-            )
-        limit = whole(params.get("limit", str(MAX_ORDERS)))
-        if limit is None or not 1 <= limit <= MAX_ORDERS:
-            raise LazadaError("19", f'"{params.get("limit")}" Invalid Limit (at most {MAX_ORDERS})')
-        offset = whole(params.get("offset", "0"))
-        if offset is None or offset < 0:
-            raise LazadaError("14", f'"{params.get("offset")}" Invalid Offset')
-        sort_by = params.get("sort_by", "created_at")
-        if sort_by not in ("created_at", "updated_at"):
-            raise LazadaError("75", "Invalid sort filter.")
-        direction = params.get("sort_direction", "DESC").upper()
-        if direction not in ("ASC", "DESC"):
-            raise LazadaError("74", "Invalid sort direction.")
-        status = params.get("status")
-        if status is not None and status not in ORDER_STATUS_FILTERS:
-            raise LazadaError("36", "Invalid status filter")
-        found = [
-            o
-            for o in self.orders.orders.values()
-            if _inside(o, bounds) and (status is None or status in self._statuses(o))
-        ]
-        found.sort(
-            key=lambda o: (o.updated_at if sort_by == "updated_at" else o.created_at, o.order_id),
-            reverse=direction == "DESC",
-        )
-        page = found[offset : offset + limit]
-        return {
-            "count": len(page),
-            "countTotal": len(found),
-            "orders": [self.render_order(o) for o in page],
-        }
-
-    def order_items(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        text = params.get("order_ids")
-        if not text:
-            raise LazadaError("MissingParameter", 'The input parameter "order_ids" is mandatory')
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = None
-        if not (
-            isinstance(value, list)
-            and value
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        ):
-            raise LazadaError("56", "Invalid OrdersIdList format. Must use array format [1,2]")
-        if len(value) > MAX_ORDER_IDS:
-            raise LazadaError("38", "Too many orders were requested")
-        found = [self.orders.orders.get(str(v)) for v in dict.fromkeys(value)]
-        orders = [o for o in found if o is not None]
-        if not orders:
-            raise LazadaError("39", "No orders were found")
-        return [
-            {
-                "order_id": int(o.order_id),
-                "order_number": int(o.order_id),
-                "order_items": self.render_items(o),
-            }
-            for o in orders
-        ]
-
-    def render_items(self, order: SandboxOrder) -> list[dict[str, Any]]:
-        """One item per unit, numbered from the order id up, in line order."""
-        items: list[dict[str, Any]] = []
-        for line in order.lines:
-            item = self.shop.items.get(line.remote_id)
-            sku_id = SKU_ID_BASE + int(line.remote_id)
-            for _ in range(line.quantity):
-                items.append(
-                    {
-                        "order_item_id": int(order.order_id) + len(items) + 1,
-                        "order_id": int(order.order_id),
-                        "name": item.name if item else "",
-                        "sku": line.sku,
-                        "shop_sku": f"{line.remote_id}_VNAMZ-{sku_id}",
-                        "sku_id": sku_id,
-                        "status": ITEM_STATUS.get(line.status, line.status),
-                        "item_price": float(line.price),
-                        "paid_price": float(line.price),
-                        "currency": "VND",
-                        "shipping_type": "Dropshipping",
-                        "warehouse_code": "dropshipping",
-                        "order_type": "Normal",
-                        "reason": "",
-                        "return_status": "",
-                        "product_detail_url": f"https://www.lazada.vn/-i{line.remote_id}-s{sku_id}.html",
-                        "created_at": lazada_time(order.created_at),
-                        "updated_at": lazada_time(order.updated_at),
-                    }
-                )
-        return items
-
-    def _statuses(self, order: SandboxOrder) -> list[str]:
-        return list(dict.fromkeys(ITEM_STATUS.get(ln.status, ln.status) for ln in order.lines))
-
-    def render_order(self, order: SandboxOrder) -> dict[str, Any]:
-        total = sum(line.price * line.quantity for line in order.lines)
-        return {
-            "order_id": int(order.order_id),
-            "order_number": int(order.order_id),
-            "created_at": lazada_time(order.created_at),
-            "updated_at": lazada_time(order.updated_at),
-            "statuses": self._statuses(order),
-            "items_count": sum(line.quantity for line in order.lines),
-            "price": f"{total:,.2f}",
-            "payment_method": "COD",
-            "shipping_fee": 0.0,
-            "voucher": 0.0,
-            "warehouse_code": "dropshipping",
-            "customer_first_name": "N***",
-            "customer_last_name": "",
-            "gift_option": False,
-            "remarks": "",
-        }
-
-
-def _inside(order: SandboxOrder, bounds: dict[str, float]) -> bool:
-    """The date filters, "after or on" / "before or on", to the second."""
-    created, updated = int(order.created_at), int(order.updated_at)
-    return bounds.get("created_after", created) <= created <= bounds.get(
-        "created_before", created
-    ) and bounds.get("update_after", updated) <= updated <= bounds.get("update_before", updated)
+    def upload_image(self, files: dict[str, bytes]) -> dict[str, Any]:
+        data = files.get("image")
+        if data is None:
+            raise LazadaError("MissingParameter", 'The input parameter "image" is mandatory')
+        if image_kind(data) is None:
+            raise LazadaError("5", "Invalid Request Format: the image must be a JPG or PNG")
+        if len(data) > MAX_IMAGE_BYTES:
+            raise LazadaError("303", "The image is too large")
+        return self._hosted(data)
