@@ -171,14 +171,16 @@ def test_an_unknown_platform_is_refused() -> None:
 
 # --- every reason from a real scenario against the Voso sandbox ----------------------
 class RefuseCreatesOf(httpx.AsyncBaseTransport):
-    """The platform answers 503 to every create of one SKU (an outage on its side)."""
+    """The platform answers 503 to every create of one SKU (an outage on its side), and
+    400 to another's (its content review refuses what no rule we know of could tell)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, sku: str) -> None:
-        self.inner, self.sku = inner, sku
+    def __init__(self, inner: httpx.AsyncBaseTransport, sku: str, refused: str) -> None:
+        self.inner, self.sku, self.refused = inner, sku, refused
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = request.content
-        if request.method == "POST" and body and json.loads(body).get("seller_sku") == self.sku:
+        sku = json.loads(body).get("seller_sku") if request.method == "POST" and body else None
+        if sku == self.sku:
             return httpx.Response(
                 503,
                 json={
@@ -186,6 +188,17 @@ class RefuseCreatesOf(httpx.AsyncBaseTransport):
                     "error": True,
                     "code": "INTERNAL_ERROR",
                     "message": "system busy, please retry",
+                    "data": None,
+                },
+            )
+        if sku == self.refused:
+            return httpx.Response(
+                400,
+                json={
+                    "status": 400,
+                    "error": True,
+                    "code": "VALIDATION_ERROR",
+                    "message": "description holds a word the review does not allow",
                     "data": None,
                 },
             )
@@ -199,7 +212,8 @@ IMG = "https://img.example.vn/{}.jpg"
 def rows(**changes: dict[str, str]) -> list[dict[str, str]]:
     base = {
         "A-OK": {**A, "image_urls": IMG.format("ok")},
-        "A-REJ": {**A, "image_urls": "|".join(IMG.format(i) for i in range(10))},  # Voso: 1..9
+        "A-REJ": {**A, "image_urls": IMG.format("rej")},
+        "A-IMG": {**A, "image_urls": "|".join(IMG.format(i) for i in range(10))},  # Voso: 1..9
         "A-BLK": {**A, "image_urls": IMG.format("blk"), "weight_g": ""},
         "A-EXP": {**A, "image_urls": IMG.format("exp")},
         "A-DISC": {**A, "image_urls": IMG.format("disc")},
@@ -229,7 +243,7 @@ def scenario(engine: Engine, tmp_path: Path):
         options={**sandbox["voso"].connection_options(ROOT), "rate_limit_per_s": 0},
     )
     settings = Settings(database_url=str(engine.url), connections=(shop,))
-    transport = RefuseCreatesOf(sandbox.transport(), "A-FAIL")
+    transport = RefuseCreatesOf(sandbox.transport(), "A-FAIL", "A-REJ")
 
     def sync() -> None:
         harness = Harness(transport=transport, retry_wait_scale=0, max_attempts=2)
@@ -272,6 +286,7 @@ def test_every_reason_from_a_real_sync(scenario) -> None:
     assert {sku: reason for sku, (reason, _d) in reasons.items()} == {
         "A-REJ": "rejected",
         "A-BLK": "blocked",
+        "A-IMG": "blocked",
         "A-EXP": "unlisted",
         "A-DISC": "unlisted",
         "A-ZERO": "out_of_stock",
@@ -279,9 +294,11 @@ def test_every_reason_from_a_real_sync(scenario) -> None:
         "A-LATE": "not_synced",
         "B-1": "no_shop",
     }
-    assert "images must list 1 to 9 image URLs" in reasons["A-REJ"][1]
+    assert "the review does not allow" in reasons["A-REJ"][1]
     assert "VALIDATION_ERROR" in reasons["A-REJ"][1]  # the platform's own code
     assert "no weight" in reasons["A-BLK"][1]
+    # checked against the platform's limits before sending: never refused, never sent
+    assert "10 images, voso takes at most 9 per listing" in reasons["A-IMG"][1]
     assert (
         f"certificate expired on {(TODAY - timedelta(days=1)).isoformat()}" in reasons["A-EXP"][1]
     )
@@ -290,7 +307,7 @@ def test_every_reason_from_a_real_sync(scenario) -> None:
     assert "no enabled voso connection covers producer QN-HTX-B" in reasons["B-1"][1]
     assert doc["by_reason"] == {
         "no_shop": 1,
-        "blocked": 1,
+        "blocked": 2,
         "rejected": 1,
         "unlisted": 2,
         "out_of_stock": 1,
@@ -304,7 +321,8 @@ def test_every_reason_from_a_real_sync(scenario) -> None:
         "Đông Triều",
     )
     live = sandbox["voso"].snapshot()
-    assert {"A-OK", "A-NEW", "A-ZERO"} <= set(live) and "A-REJ" not in live
+    assert {"A-OK", "A-NEW", "A-ZERO"} <= set(live)
+    assert "A-REJ" not in live and "A-IMG" not in live
     # The gap rows of eligible products are exactly what coverage counts as not listed.
     [cov] = coverage.aggregate(coverage.cells(engine, settings, today=TODAY), "platform")
     missing = [r for r in doc["rows"] if r["reason"] not in ("unlisted", "out_of_stock")]
