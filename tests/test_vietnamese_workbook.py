@@ -110,8 +110,14 @@ EXPECTED = [
 ]  # fmt: skip
 for _product in EXPECTED:  # no oversell rules of its own in this workbook
     _product.update(
-        stock_zero_at=None, stock_last_units_to="", stock_max=None, stock_share_pct=None,
-        attributes="", brand="", parent_sku="", variant="",
+        stock_zero_at=None,
+        stock_last_units_to="",
+        stock_max=None,
+        stock_share_pct=None,
+        attributes="",
+        brand="",
+        parent_sku="",
+        variant="",
     )
 
 
