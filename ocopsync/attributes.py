@@ -22,6 +22,7 @@ block the create with words a cooperative can act on, and nothing is sent.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -52,6 +53,7 @@ ROLES: Mapping[str, tuple[str, ...]] = {
 MAX_ALLOWED_SHOWN = 8
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lowercase, no accents (đ too), words separated by one space: how names are matched."""
     text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
@@ -86,6 +88,7 @@ def _lookup(pairs: Mapping[str, str], spec: CategoryAttribute) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _role(spec: CategoryAttribute) -> str | None:
     names = {fold(spec.name), fold(spec.key)}
     for role, aliases in ROLES.items():
@@ -172,9 +175,28 @@ def resolve(
     facts: ProductFacts,
     defaults: Mapping[str, str] | None = None,
 ) -> Resolution:
-    """The values to send for a category's attributes, and what a create still lacks."""
+    """The values to send for a category's attributes, and what a create still lacks.
+
+    Memoised: a run resolves every product once per connection, and products of one
+    cooperative share their category, attributes and facts, so most calls are repeats.
+    """
+    return _resolve(
+        tuple(specs),
+        tuple((str(name), str(value)) for name, value in given),
+        facts,
+        tuple(sorted((defaults or {}).items())),
+    )
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _resolve(
+    specs: tuple[CategoryAttribute, ...],
+    given: tuple[tuple[str, str], ...],
+    facts: ProductFacts,
+    defaults: tuple[tuple[str, str], ...],
+) -> Resolution:
     pairs = {fold(name): value for name, value in given if value}
-    default_pairs = {fold(k): v for k, v in (defaults or {}).items() if v}
+    default_pairs = {fold(k): v for k, v in defaults if v}
     values: list[AttributeValue] = []
     missing: list[str] = []
     ignored: list[str] = []

@@ -4,8 +4,9 @@ what would make the platform refuse it.
 Pure. :class:`PlatformFacts` is what planning knows of one connection's marketplace
 (the category mapping, and the discovery answers cached for the mapped categories);
 :func:`for_connection` turns a catalog draft into that platform's draft and lists the
-reasons a create would be refused, so the plan blocks it with words a cooperative can
-act on instead of sending it.
+attributes a create would lack; :func:`create_problems` what the category's limits
+refuse. The plan blocks such a create with words a cooperative can act on instead of
+sending it.
 """
 
 from __future__ import annotations
@@ -65,9 +66,6 @@ def for_connection(draft: ListingDraft, facts: PlatformFacts) -> tuple[ListingDr
     )
     problems.extend(resolution.missing)
     brands = [(b.brand_id, b.name) for b in facts.brands.get(category, ())]
-    limits = facts.limits.get(category)
-    if limits is not None:
-        problems.extend(_limit_problems(draft, limits, facts.platform))
     return (
         replace(
             draft,
@@ -77,6 +75,15 @@ def for_connection(draft: ListingDraft, facts: PlatformFacts) -> tuple[ListingDr
         ),
         problems,
     )
+
+
+def create_problems(draft: ListingDraft, facts: PlatformFacts) -> list[str]:
+    """What the category's item limits refuse in ``draft`` (images, name, description,
+    variants); checked for creates only, since only a create sends all of them."""
+    limits = facts.limits.get(draft.category_id) if draft.category_id else None
+    if limits is None:
+        return []
+    return _limit_problems(draft, limits, facts.platform)
 
 
 def _limit_problems(draft: ListingDraft, limits: ItemLimits, platform: str) -> list[str]:

@@ -25,7 +25,7 @@ from ocopsync.connectors.base import (
     RemoteListing,
 )
 from ocopsync.content import content_of
-from ocopsync.listing_facts import PlatformFacts, for_connection
+from ocopsync.listing_facts import PlatformFacts, create_problems, for_connection
 from ocopsync.models import Listing, Product, utcnow
 from ocopsync.observe_store import (
     SeenConnection,
@@ -189,7 +189,7 @@ def plan_all(
             content_updates=o.connector.capabilities.content_updates,
         )
         problems = {sku: found for sku, (_, found) in shaped.items() if found}
-        o.plan = with_blocked_creates(o.plan, o.connector, problems)
+        o.plan = with_blocked_creates(o.plan, o.connector, problems, facts)
         if persist and o.connector.capabilities.content_updates:
             baselines = {
                 sku: content_of(shaped[sku][0])
@@ -219,13 +219,16 @@ def product_rules(product: Product) -> StockRules | None:
 
 
 def with_blocked_creates(
-    plan: ConnectionPlan, connector: Connector, problems: Mapping[str, list[str]]
+    plan: ConnectionPlan,
+    connector: Connector,
+    problems: Mapping[str, list[str]],
+    facts: PlatformFacts | None = None,
 ) -> ConnectionPlan:
     """The plan with every create the platform would refuse marked blocked (never sent).
 
     The connector says what it lacks (a category, a logistics channel); ``problems``
-    holds what the category's attributes and limits refuse, per SKU (for a create of
-    variants, those of each variant).
+    holds the mandatory attributes missing, per SKU (for a create of variants, those of
+    each variant); ``facts`` the category's limits (images, lengths, variants).
     """
     ops = []
     for op in plan.operations:
@@ -233,6 +236,8 @@ def with_blocked_creates(
             draft = draft_from_dict(dict(op.desired["listing"]))
             skus = [str(s) for s in op.desired.get("variant_skus", ())] or [op.sku]
             found = list(connector.missing_for_create(draft))
+            if facts is not None:
+                found.extend(p for p in create_problems(draft, facts) if p not in found)
             for sku in skus:
                 found.extend(p for p in problems.get(sku, ()) if p not in found)
             if found:
