@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ocopsync.catalog_headers import fold
+from ocopsync.category_suggest import matching
 from ocopsync.cli import app
-from ocopsync.cli.categories import matching
 from ocopsync.config import Settings, load_settings
 from ocopsync.connectors.base import ConnectorContext, MemoryTokenStore
 from ocopsync.connectors.registry import connector_class

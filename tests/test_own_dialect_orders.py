@@ -18,7 +18,14 @@ import pytest
 import respx
 
 from ocopsync.config import ConnectionSettings
-from ocopsync.connectors import portal, postmart, voso
+from ocopsync.connectors import (
+    portal,
+    portal_payloads,
+    postmart,
+    postmart_payloads,
+    voso,
+    voso_payloads,
+)
 from ocopsync.connectors.base import (
     Connector,
     ConnectorContext,
@@ -103,7 +110,7 @@ def test_portal_statuses_are_the_lines_own() -> None:
         {"id": "b", "sku": "B", "quantity": 1, "status": "cancelled"},
         {"id": "c", "sku": "C", "quantity": 1, "status": "returned"},
     ]
-    parsed = portal.parse_order(portal_order(1, status="placed", lines=lines))
+    parsed = portal_payloads.parse_order(portal_order(1, status="placed", lines=lines))
     assert [(x.line_id, x.status) for x in parsed] == [
         ("a", ACTIVE),
         ("b", CANCELLED),
@@ -246,9 +253,9 @@ async def test_postmart_answer_without_data_is_this_connections_error() -> None:
 
 # -- every dialect: a missing or mistyped field --------------------------------------------
 PARSERS: dict[str, tuple[Callable[[Any], list[OrderLine]], dict[str, Any], str]] = {
-    "portal": (portal.parse_order, portal_order(1), "lines"),
-    "voso": (voso.parse_order, voso_order(1), "items"),
-    "postmart": (postmart.parse_order, postmart_order(1), "lines"),
+    "portal": (portal_payloads.parse_order, portal_order(1), "lines"),
+    "voso": (voso_payloads.parse_order, voso_order(1), "items"),
+    "postmart": (postmart_payloads.parse_order, postmart_order(1), "lines"),
 }
 BREAKS = [
     ("order", "id", None),

@@ -20,7 +20,8 @@ from ocopsync.connectors.base import (
     StatusChange,
     StockUpdate,
 )
-from ocopsync.connectors.voso import VosoConnector, parse_product
+from ocopsync.connectors.voso import VosoConnector
+from ocopsync.connectors.voso_payloads import parse_product
 from ocopsync.errors import (
     FatalConfigError,
     RateLimitedError,

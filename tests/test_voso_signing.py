@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocopsync.connectors.voso import encode_body, request_target, sign, string_to_sign
+from ocopsync.connectors.voso_payloads import encode_body, request_target, sign, string_to_sign
 
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 BATCH_BODY = b'{"items":[{"product_id":"1001","price":45000}]}'

@@ -12,29 +12,35 @@ fresh one costs no request, so a sync that reads the same cache never fetches th
 
 ``PLATFORM`` is a platform name (the config's only connection of it, or ``--connection``)
 or a connection name. A first argument that is not a subcommand browses, so
-``ocopsync categories demo-shopee`` works as it always has.
+``ocopsync categories demo-shopee`` works as it always has. Which connection is meant is
+:mod:`.categories_connection`'s to decide, and what each command prints is
+:mod:`.categories_show`'s; this module parses, fetches and hands over.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypedDict, TypeVar
 
 import typer
 from typer.core import TyperGroup
 
-from ocopsync import render
-from ocopsync.catalog_headers import fold
 from ocopsync.category_suggest import (
     category_doc,
     group_or_refuse,
     leaf_or_refuse,
-    matching,
-    path_of,
     suggestion_rows,
+)
+from ocopsync.cli.categories_connection import resolve_connection
+from ocopsync.cli.categories_show import (
+    browse_output,
+    clear_output,
+    map_output,
+    refresh_output,
+    show_output,
+    suggest_output,
 )
 from ocopsync.cli.common import (
     CoverageFormat,
@@ -44,7 +50,7 @@ from ocopsync.cli.common import (
     guarded,
     settings,
 )
-from ocopsync.config import ConnectionSettings, Settings
+from ocopsync.config import ConnectionSettings
 from ocopsync.connectors.registry import available_platforms
 from ocopsync.errors import ConfigError, OcopsyncError
 from ocopsync.i18n import _
@@ -53,8 +59,6 @@ from ocopsync.records import Category
 from ocopsync.store import discovery as cache
 
 T = TypeVar("T")
-SHOWN_BRANDS = 20
-"""Brands ``show`` lists without ``--all``: a category may accept thousands."""
 
 
 class _When(TypedDict):
@@ -122,57 +126,7 @@ FormatOpt = Annotated[
 ]
 
 
-# --- choosing the connection (pure) ---------------------------------------------------
-
-
-def resolve_connection(
-    s: Settings, name: str, connection: str | None, platforms: Sequence[str] = ()
-) -> ConnectionSettings:
-    """The connection ``PLATFORM [--connection C]`` names, or a ConfigError saying why not.
-
-    A connection name wins over a platform name; a platform with several connections
-    needs ``--connection`` (disabled ones are left aside when one enabled remains).
-    """
-    if connection:
-        conn = s.connection(connection)
-        if name not in (conn.name, conn.platform):
-            raise ConfigError(
-                _("connection {connection} is on {platform}, not {name}").format(
-                    connection=conn.name, platform=conn.platform, name=name
-                )
-            )
-        return conn
-    for conn in s.connections:
-        if conn.name == name:
-            return conn
-    of_platform = [c for c in s.connections if c.platform == name]
-    if len(of_platform) > 1:
-        enabled = [c for c in of_platform if c.enabled]
-        of_platform = enabled if len(enabled) == 1 else of_platform
-    if len(of_platform) == 1:
-        return of_platform[0]
-    if of_platform:
-        raise ConfigError(
-            _(
-                "{count} connections are on {platform} ({names}): choose one with --connection"
-            ).format(
-                count=len(of_platform),
-                platform=name,
-                names=", ".join(c.name for c in of_platform),
-            )
-        )
-    known = ", ".join(c.name for c in s.connections) or _("none configured")
-    if name in platforms:
-        raise ConfigError(
-            _("the config has no {platform} connection (connections: {known})").format(
-                platform=name, known=known
-            )
-        )
-    raise ConfigError(
-        _("no connection or platform named {name!r} (connections: {known})").format(
-            name=name, known=known
-        )
-    )
+# --- fetching through the cache -------------------------------------------------------
 
 
 def _connection(name: str, connection: str | None) -> ConnectionSettings:
@@ -240,47 +194,10 @@ def browse(
 ) -> None:
     conn = _connection(platform, connection)
     everything = _run(conn, lambda c: _tree(c, conn, refresh=refresh))
-    by_id = {c.category_id: c for c in everything}
-    shown = matching(everything, search)
-    if fmt is CoverageFormat.json:
-        render.emit_json({"connection": conn.name, "categories": [asdict(c) for c in shown]})
-        return
-    rows = [
-        {
-            "category_id": c.category_id,
-            "name": c.name,
-            "parent_id": c.parent_id or "",
-            "parent": by_id[c.parent_id].name if c.parent_id in by_id else "",
-            "leaf": c.leaf,
-            "path": path_of(c, by_id),
-        }
-        for c in shown
-    ]
-    if fmt is CoverageFormat.csv:
-        render.emit_csv(rows)
-        return
-    render.table(
-        _("Categories of {connection} ({count})").format(connection=conn.name, count=len(shown)),
-        [_("id"), _("name"), _("parent"), _("leaf")],
-        [
-            [
-                r["category_id"],
-                r["name"],
-                f"{r['parent_id']} {r['parent']}".strip(),
-                _("yes") if r["leaf"] else _("no"),
-            ]
-            for r in rows
-        ],
-    )
+    browse_output(conn, everything, search, fmt)
 
 
 # --- show -----------------------------------------------------------------------------
-
-
-def _allowed(options: Sequence[Any], limit: int = 8) -> str:
-    shown = ", ".join(o.name for o in options[:limit])
-    more = len(options) - limit
-    return shown + (_(" … (+{count})").format(count=more) if more > 0 else "")
 
 
 async def _details(
@@ -334,117 +251,10 @@ def show(
 ) -> None:
     conn = _connection(platform, connection)
     found = _run(conn, lambda c: _details(c, conn, category_id, refresh))
-    attributes = sorted(found.get("attributes", []), key=lambda a: not a.mandatory)
-    brands = found.get("brands")
-    if brands is not None and brand:
-        wanted = fold(brand.strip())
-        brands = [b for b in brands if wanted in fold(b.name)]
-    shown_brands = brands if all_brands or brands is None else brands[:SHOWN_BRANDS]
-    limits = found.get("limits")
-    if fmt is CoverageFormat.json:
-        render.emit_json(
-            {
-                "connection": conn.name,
-                "category": found["category"],
-                "attributes": [asdict(a) for a in attributes] if "attributes" in found else None,
-                "mandatory": [a.key for a in attributes if a.mandatory],
-                "brands": None if shown_brands is None else [asdict(b) for b in shown_brands],
-                "brands_total": None if brands is None else len(brands),
-                "limits": None if limits is None else asdict(limits),
-            }
-        )
-        return
-    if fmt is CoverageFormat.csv:
-        render.emit_csv(
-            [
-                {
-                    "key": a.key,
-                    "name": a.name,
-                    "mandatory": a.mandatory,
-                    "input_type": a.input_type,
-                    "options": "|".join(o.name for o in a.options),
-                    "option_ids": "|".join(o.value_id for o in a.options),
-                    "unit": a.unit,
-                }
-                for a in attributes
-            ]
-        )
-        return
-    _print_details(conn, found, attributes, brands, shown_brands, limits)
-
-
-def _limit_text(name: str, value: Any) -> str:
-    if isinstance(value, tuple):
-        return ", ".join(value)
-    if value == 0 and name in ("price_min", "price_max", "variants_max"):
-        return _("not known")  # ItemLimits: 0 is "no limit known"
-    return str(value)
-
-
-def _print_details(
-    conn: ConnectionSettings,
-    found: dict[str, Any],
-    attributes: Sequence[Any],
-    brands: Sequence[Any] | None,
-    shown_brands: Sequence[Any] | None,
-    limits: Any,
-) -> None:
-    category = found["category"]
-    render.stdout.print(
-        _("{connection}: category {category_id} {path}").format(
-            connection=conn.name, category_id=category["category_id"], path=category["path"]
-        )
-    )
-    if "attributes" not in found:
-        render.stdout.print(
-            _("The {platform} connector does not read category attributes.").format(
-                platform=conn.platform
-            )
-        )
-    else:
-        mandatory = sum(1 for a in attributes if a.mandatory)
-        render.table(
-            _("Attributes ({count}, {mandatory} mandatory)").format(
-                count=len(attributes), mandatory=mandatory
-            ),
-            [_("mandatory"), _("key"), _("name"), _("type"), _("allowed values"), _("unit")],
-            [
-                [
-                    _("* MANDATORY") if a.mandatory else "",
-                    a.key,
-                    a.name,
-                    a.input_type,
-                    _allowed(a.options),
-                    a.unit,
-                ]
-                for a in attributes
-            ],
-        )
-    if brands is not None and shown_brands is not None:
-        render.table(
-            _("Brands ({shown} of {count})").format(shown=len(shown_brands), count=len(brands)),
-            [_("id"), _("name")],
-            [[b.brand_id, b.name] for b in shown_brands],
-        )
-    if limits is not None:
-        render.table(
-            _("Item limits"),
-            [_("limit"), _("value")],
-            [[k, _limit_text(k, v)] for k, v in asdict(limits).items()],
-        )
+    show_output(conn, found, brand, all_brands, fmt)
 
 
 # --- suggest --------------------------------------------------------------------------
-
-
-def _current_text(current: dict[str, Any] | None) -> str:
-    if current is None:
-        return ""
-    if not current["in_tree"]:
-        return _("{category_id} (not in the tree!)").format(category_id=current["category_id"])
-    if not current["leaf"]:
-        return _("{category_id} {name} (not a leaf!)").format(**current)
-    return f"{current['category_id']} {current['name']}"
 
 
 @categories_app.command(
@@ -467,43 +277,7 @@ def suggest_command(
     rows = suggestion_rows(
         tree, cache.groups_in_catalog(engine), cache.mappings(engine, conn.name), config_map
     )
-    if fmt is CoverageFormat.json:
-        render.emit_json({"connection": conn.name, "suggestions": rows})
-        return
-    flat = [
-        {
-            "group": r["group"],
-            "products": r["products"],
-            "suggested_id": r["suggested"]["category_id"] if r["suggested"] else "",
-            "suggested_path": r["suggested"]["path"] if r["suggested"] else "",
-            "current_id": r["current"]["category_id"] if r["current"] else "",
-            "current_source": r["current"]["source"] if r["current"] else "",
-        }
-        for r in rows
-    ]
-    if fmt is CoverageFormat.csv:
-        render.emit_csv(flat)
-        return
-    render.table(
-        _("Suggested categories on {connection}").format(connection=conn.name),
-        [_("group"), _("products"), _("suggested"), _("also"), _("mapped now"), _("from")],
-        [
-            [
-                r["group"],
-                r["products"],
-                f"{f['suggested_id']} {f['suggested_path']}".strip() or _("(nothing found)"),
-                "; ".join(f"{a['category_id']} {a['name']}" for a in r["alternatives"]),
-                _current_text(r["current"]),
-                {"database": _("database"), "config": _("config")}.get(f["current_source"], ""),
-            ]
-            for r, f in zip(rows, flat, strict=True)
-        ],
-    )
-    render.stdout.print(
-        _("Map one with: ocopsync categories map {connection} GROUP CATEGORY_ID").format(
-            connection=conn.name
-        )
-    )
+    suggest_output(conn, rows, fmt)
 
 
 # --- map ------------------------------------------------------------------------------
@@ -547,7 +321,8 @@ def map_command(
     if clear or category_id is None:
         if not clear:
             raise ConfigError(_("give a CATEGORY_ID to map, or --clear to forget the mapping"))
-        _clear(conn, chosen, cache.remove_mapping(engine, conn.name, chosen), config_value, fmt)
+        removed = cache.remove_mapping(engine, conn.name, chosen)
+        clear_output(conn, chosen, removed, config_value, fmt)
         return
     tree = _run(conn, lambda c: _tree(c, conn))
     leaf = leaf_or_refuse(tree, category_id, conn.name)
@@ -557,63 +332,7 @@ def map_command(
         previous = {"category_id": previous_db, "source": "database"}
     elif config_value is not None:
         previous = {"category_id": str(config_value), "source": "config"}
-    mapped = category_doc(leaf, tree)
-    if fmt is CoverageFormat.json:
-        render.emit_json(
-            {"connection": conn.name, "group": chosen, "category": mapped, "previous": previous}
-        )
-        return
-    if fmt is CoverageFormat.csv:
-        render.emit_csv([{"connection": conn.name, "group": chosen, **mapped}])
-        return
-    render.stdout.print(
-        _("{connection}: {group} -> {category_id} {path}").format(
-            connection=conn.name, group=chosen, category_id=leaf.category_id, path=mapped["path"]
-        )
-    )
-    if previous is not None and previous["category_id"] != leaf.category_id:
-        render.stdout.print(
-            _("(was {category_id}, from the {source})").format(
-                category_id=previous["category_id"],
-                source=_("database") if previous["source"] == "database" else _("config"),
-            )
-        )
-
-
-def _clear(
-    conn: ConnectionSettings,
-    group: str,
-    removed: str | None,
-    config_value: Any,
-    fmt: CoverageFormat,
-) -> None:
-    now_in_force = None if config_value is None else str(config_value)
-    if fmt is not CoverageFormat.table:
-        render.emit_json(
-            {
-                "connection": conn.name,
-                "group": group,
-                "removed": removed,
-                "category_id": now_in_force,
-                "source": None if now_in_force is None else "config",
-            }
-        )
-        return
-    if removed is None:
-        render.stdout.print(
-            _("{connection}: {group} had no mapping in the database").format(
-                connection=conn.name, group=group
-            )
-        )
-    render.stdout.print(
-        _("{connection}: {group} -> {category_id} (from the config)").format(
-            connection=conn.name, group=group, category_id=now_in_force
-        )
-        if now_in_force is not None
-        else _("{connection}: {group} has no category now").format(
-            connection=conn.name, group=group
-        )
-    )
+    map_output(conn, chosen, leaf, tree, previous, fmt)
 
 
 # --- refresh --------------------------------------------------------------------------
@@ -671,26 +390,6 @@ def refresh_command(
     conn = _connection(platform, connection)
     problems = _run(conn, lambda c: _refetch(c, conn))
     entries = cache.entries(engine_for(settings()), conn.name)
-    rows = [
-        {
-            "kind": e.kind,
-            "key": e.key,
-            "records": e.records,
-            "fetched_at": e.fetched_at.isoformat(timespec="seconds"),
-        }
-        for e in entries
-    ]
-    if fmt is CoverageFormat.json:
-        render.emit_json({"connection": conn.name, "entries": rows, "errors": problems})
-    elif fmt is CoverageFormat.csv:
-        render.emit_csv(rows)
-    else:
-        render.table(
-            _("Discovery cache of {connection}").format(connection=conn.name),
-            [_("what"), _("category"), _("records"), _("fetched at")],
-            [list(r.values()) for r in rows],
-        )
-    for problem in problems:
-        render.print_error(problem)
+    refresh_output(conn, entries, problems, fmt)
     if problems:
         raise typer.Exit(1)

@@ -45,6 +45,10 @@ The dialect (facts §2-§4):
 - every answer is the envelope ``{result, success, error: {message, details,
   error_details: [{property_name, message, value, code}]}, status_code}``.
 
+The bearer token is kept by :mod:`.sendo_session`, and the variant-price writes are
+:mod:`.sendo_variant_price`'s; the pure pieces are in :mod:`.sendo_payloads`,
+:mod:`.sendo_catalog`, :mod:`.sendo_products` and :mod:`.sendo_writes`.
+
 Options (``[connections.options]``):
 
 - ``rate_limit_per_s``: overrides the default 10 requests/s;
@@ -103,12 +107,11 @@ Our choices where the docs are silent (the sandbox emulates exactly these):
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
-from ocopsync.connectors.answers import Answer, as_answer, described
+from ocopsync.connectors.answers import Answer, as_answer
 from ocopsync.connectors.base import (
     Brand,
     Capabilities,
@@ -117,16 +120,9 @@ from ocopsync.connectors.base import (
     ConnectorContext,
     CredentialStatus,
     ItemLimits,
-    ItemResult,
     ListingDraft,
-    ListingStatus,
     OrderLine,
-    PriceUpdate,
     RemoteListing,
-    StatusChange,
-    StockUpdate,
-    Tokens,
-    chunked,
 )
 from ocopsync.connectors.http import HttpConnector
 from ocopsync.connectors.sendo_catalog import (
@@ -143,19 +139,19 @@ from ocopsync.connectors.sendo_payloads import (
     PAGE_SIZE,
     PLATFORM,
     Availability,
-    item_errors,
     order_page,
     order_search_body,
     order_windows,
-    parse_expires,
     parse_product,
     search_body,
-    unwrap,
+    utc,
 )
 from ocopsync.connectors.sendo_products import (
     ProductState,
     category_for,
     create_body,
+    created_id,
+    detail_answer,
     listings_of,
     missing_for_create,
     picture_problems,
@@ -164,40 +160,17 @@ from ocopsync.connectors.sendo_products import (
     state_of,
     update_body,
 )
-from ocopsync.connectors.sendo_writes import Pending, WriteOp, not_found, plan_product
-from ocopsync.errors import ConnectorError, FatalConfigError, RejectedError
-from ocopsync.i18n import _
+from ocopsync.connectors.sendo_session import SendoSession
+from ocopsync.connectors.sendo_variant_price import VariantPriceWrites
+from ocopsync.errors import FatalConfigError, RejectedError
 
-LOGIN = "/login"
 SEARCH = "/api/partner/product/search"
 PRODUCT = "/api/partner/product"
-VARIANT_PRICE = "/api/partner/product/config/variant-price"
 SALES_ORDER_SEARCH = "/api/partner/salesorder/search"
 CATEGORY = "/api/partner/category"
-SWEEP_OVER = 3
-RENEW_BEFORE = timedelta(minutes=5)
-T = TypeVar("T")
 
 
-def _detail_answer(result: Answer) -> Answer | None:
-    """A ``GET /product`` result (None: no product)."""
-    return None if result.value is None or result.value == {} else result
-
-
-def _created_id(result: Answer) -> str:
-    """The id a create answered: the ``result`` itself, or its ``id``; never empty or 0."""
-    new_id = result.get("id") if isinstance(result.value, dict) else result.value
-    if isinstance(new_id, bool) or not isinstance(new_id, str | int) or new_id in ("", 0):
-        raise result.fail(_("should be a product id, got {got}").format(got=described(new_id)))
-    return str(new_id)
-
-
-def _utc(when: datetime) -> datetime:
-    """``when`` in UTC; a naive time is taken as UTC (what stores such as SQLite hand back)."""
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-class SendoConnector(HttpConnector):
+class SendoConnector(VariantPriceWrites, HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
         page_size=PAGE_SIZE,
@@ -224,87 +197,15 @@ class SendoConnector(HttpConnector):
             )
         self.ctx = ctx
         self.options = ctx.settings.options
-        self._keys = {"shop_key": shop_key, "secret_key": secret_key}
         self._start_http(ctx)
-        self._tokens: Tokens | None = None
-        self._loaded = False
-        self._login_lock = asyncio.Lock()
+        keys = {"shop_key": shop_key, "secret_key": secret_key}
+        self._session = SendoSession(ctx, self.http, keys)
+        """The bearer token: loaded from the store, renewed by logging in again."""
         self._known: dict[str, Availability] = {}
         """Availability by product id (a variant's is its product's)."""
         self._state: dict[int, ProductState] = {}
         """Price, stock and variants by product id, as last seen: what full items carry."""
         self._specs: dict[str, CategorySpec] = {}
-
-    # -- the bearer token ----------------------------------------------------------------
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.http.now(), tz=UTC)
-
-    def _usable(self, tokens: Tokens | None) -> bool:
-        if tokens is None or not tokens.access_token:
-            return False
-        expires = tokens.access_expires_at
-        if expires is None:
-            return True
-        if expires.tzinfo is None:  # stores such as SQLite hand back naive UTC
-            expires = expires.replace(tzinfo=UTC)
-        return expires - self._now() > RENEW_BEFORE
-
-    def _current(self) -> str:
-        return self._tokens.access_token if self._tokens else ""
-
-    async def _token(self) -> str:
-        if not self._loaded:
-            self._tokens = self.ctx.token_store.load(self.ctx.settings.name)
-            self._loaded = True
-        if not self._usable(self._tokens):
-            await self._relogin(stale=self._current())
-        return self._current()
-
-    async def _relogin(self, stale: str | None) -> None:
-        """Log in again unless another task already replaced ``stale`` (None: always)."""
-        async with self._login_lock:
-            if stale is not None and self._current() != stale and self._usable(self._tokens):
-                return
-            self._tokens = await self._login()
-            self.ctx.token_store.save(self.ctx.settings.name, PLATFORM, self._tokens)
-
-    async def _login(self) -> Tokens:
-        async def attempt() -> Tokens:
-            response = await self.http.send("POST", LOGIN, json=self._keys)
-            result = unwrap(response, login=True)
-            token = result.text("token")
-            if not token:
-                raise result.fail(_("should not be empty"), "token")
-            expires = parse_expires(result.get("expires"), self._now())
-            return Tokens(access_token=token, access_expires_at=expires)
-
-        return await self.http.call(attempt)
-
-    async def _request(
-        self,
-        method: str,
-        url: str,
-        read: Callable[[Answer], T],
-        on_attempt: Callable[[], None] | None = None,
-        **kwargs: Any,
-    ) -> T:
-        """``read(result)`` of one call, read inside the attempt so that a malformed
-        answer is retried like a failed call."""
-        used = await self._token()
-
-        async def attempt() -> T:
-            nonlocal used
-            used = self._current()
-            if on_attempt:
-                on_attempt()
-            headers = {"Authorization": f"bearer {used}"}
-            response = await self.http.send(method, url, headers=headers, **kwargs)
-            return read(unwrap(response))
-
-        async def refresh() -> None:
-            await self._relogin(stale=used)
-
-        return await self.http.call_authed(attempt, refresh)
 
     # -- reading -------------------------------------------------------------------------
     def _observe(self, state: ProductState) -> None:
@@ -314,7 +215,7 @@ class SendoConnector(HttpConnector):
     async def _detail(self, **params: str | int) -> Answer | None:
         """``GET /api/partner/product?id=|sku=``; None when Sendo has no such product."""
         try:
-            return await self._request("GET", PRODUCT, _detail_answer, params=params)
+            return await self._session.request("GET", PRODUCT, detail_answer, params=params)
         except RejectedError as exc:
             if exc.code == "product_not_found":
                 return None
@@ -335,7 +236,7 @@ class SendoConnector(HttpConnector):
         too, so a product's variants are never missed, at one request per product."""
         cursor = ""
         while True:
-            rows, cursor = await self._request(
+            rows, cursor = await self._session.request(
                 "POST", SEARCH, search_rows, json=search_body(cursor)
             )
             for row, state in rows:
@@ -356,12 +257,12 @@ class SendoConnector(HttpConnector):
         """One search per window of at most 3 Vietnam days, paged by cursor; Sendo answers
         whole days, so lines of orders updated outside ``[since, until]`` are dropped here."""
         # Sendo's stamps are whole seconds: an order at since + 0.4 s reads as since.
-        since, until = _utc(since).replace(microsecond=0), _utc(until)
+        since, until = utc(since).replace(microsecond=0), utc(until)
         for window in order_windows(since, until) if since <= until else []:
             cursor = ""
             while True:
                 body = order_search_body(window, cursor)
-                lines, cursor = await self._request(
+                lines, cursor = await self._session.request(
                     "POST", SALES_ORDER_SEARCH, order_page, json=body
                 )
                 for line in lines:
@@ -399,7 +300,7 @@ class SendoConnector(HttpConnector):
         frontier = ["0"]
         while frontier:
             parent = frontier.pop(0)
-            children = await self._request("GET", f"{CATEGORY}/{parent}", parse_children)
+            children = await self._session.request("GET", f"{CATEGORY}/{parent}", parse_children)
             for category, _level in children:
                 found.append(category)
                 if not category.leaf:
@@ -409,7 +310,7 @@ class SendoConnector(HttpConnector):
     async def _spec(self, category_id: str) -> CategorySpec:
         """``/category/attribute/{id}``, kept for the life of this connector."""
         if category_id not in self._specs:
-            self._specs[category_id] = await self._request(
+            self._specs[category_id] = await self._session.request(
                 "GET", f"{CATEGORY}/attribute/{category_id}", parse_spec
             )
         return self._specs[category_id]
@@ -418,7 +319,7 @@ class SendoConnector(HttpConnector):
         return category_attributes(await self._spec(category_id))
 
     async def category_brands(self, category_id: str) -> list[Brand]:
-        return await self._request("GET", f"{CATEGORY}/brand/{category_id}", parse_brands)
+        return await self._session.request("GET", f"{CATEGORY}/brand/{category_id}", parse_brands)
 
     async def item_limits(self, category_id: str) -> ItemLimits:
         """Documented or chosen (see :mod:`.sendo_catalog`); the same for every category."""
@@ -429,7 +330,9 @@ class SendoConnector(HttpConnector):
         return missing_for_create(draft, self.options)
 
     async def _post_product(self, body: dict[str, Any], on_attempt: Callable[[], None]) -> str:
-        return await self._request("POST", PRODUCT, _created_id, on_attempt=on_attempt, json=body)
+        return await self._session.request(
+            "POST", PRODUCT, created_id, on_attempt=on_attempt, json=body
+        )
 
     async def create_listing(self, draft: ListingDraft) -> str:
         """Create a product (with its config variants); with ``draft.group_remote_id``, add
@@ -502,109 +405,13 @@ class SendoConnector(HttpConnector):
         spec = await self._spec(str(detail.count("cat_4_id"))) if "attributes" in fields else None
         await self._post_product(update_body(detail, draft, fields, spec), lambda: None)
 
-    async def _read_states(self, pids: Sequence[int]) -> dict[int, ConnectorError]:
-        """Read the products this connector has not seen; the errors of those it cannot.
-
-        A few are read one by one; more than :data:`SWEEP_OVER` are read by paging the
-        whole search (50 products a request) rather than one request each."""
-        errors: dict[int, ConnectorError] = {}
-        if sum(pid not in self._state for pid in pids) > SWEEP_OVER:
-            async for _listing in self.list_listings():
-                pass
-        for pid in pids:
-            if pid in self._state:
-                continue
-            try:
-                detail = await self._detail(id=pid)
-            except RejectedError as exc:
-                errors[pid] = exc
-                continue
-            if detail is None or not self._listings(detail):
-                errors[pid] = RejectedError(
-                    f"no Sendo product {pid}", platform=PLATFORM, code="product_not_found"
-                )
-        return errors
-
-    async def _apply(self, ops: Sequence[WriteOp]) -> list[ItemResult]:
-        """Send ``ops`` through variant-price, one full item per product (ops on several
-        variants of one product are merged), in batches; one result per op, in order."""
-        results: dict[int, ItemResult] = {}
-        by_product: dict[int, list[tuple[int, WriteOp, str]]] = {}
-        for i, op in enumerate(ops):
-            pid, sku = split_id(op.remote_id)
-            if pid is None:
-                results[i] = ItemResult(op.sku, op.remote_id, not_found(op.remote_id))
-            else:
-                by_product.setdefault(pid, []).append((i, op, sku))
-        unread = await self._read_states(list(by_product))
-        to_send: list[Pending] = []
-        for pid, entries in by_product.items():
-            if pid in unread:
-                for i, op, _sku in entries:
-                    results[i] = ItemResult(op.sku, op.remote_id, unread[pid])
-                continue
-            pending, refused = plan_product(self._state[pid], self._known.get(str(pid)), entries)
-            for i, op in refused:
-                results[i] = ItemResult(op.sku, op.remote_id, not_found(op.remote_id))
-            if pending is None:
-                continue
-            if pending.item is None:
-                self._commit(pending)
-                results.update({i: ItemResult(op.sku, op.remote_id) for i, op in pending.ops})
-            else:
-                to_send.append(pending)
-        for chunk in chunked(to_send, BATCH_SIZE):
-            whole: ConnectorError | None = None
-            errors: dict[str, ConnectorError] = {}
-            try:
-                body = [p.item for p in chunk]
-                errors = await self._request("PUT", VARIANT_PRICE, item_errors, json=body)
-            except RejectedError as exc:
-                whole = exc
-            for pending in chunk:
-                error = whole or errors.get(str(pending.state.pid))
-                if error is None:
-                    self._commit(pending)
-                for i, op in pending.ops:
-                    results[i] = ItemResult(op.sku, op.remote_id, error)
-        return [results[i] for i in range(len(ops))]
-
-    def _commit(self, pending: Pending) -> None:
-        self._state[pending.state.pid] = pending.state
-        if pending.known is not None:
-            self._known[str(pending.state.pid)] = pending.known
-        else:
-            self._known.pop(str(pending.state.pid), None)
-
-    async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
-        return await self._apply([WriteOp(u.sku, u.remote_id, "price", u.price) for u in updates])
-
-    async def update_stocks(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
-        return await self._apply([WriteOp(u.sku, u.remote_id, "stock", u.stock) for u in updates])
-
-    async def set_status(self, changes: Sequence[StatusChange]) -> list[ItemResult]:
-        results: dict[int, ItemResult] = {}
-        ops: list[tuple[int, WriteOp]] = []
-        for i, c in enumerate(changes):
-            if c.status not in (ListingStatus.LIVE, ListingStatus.UNLISTED):
-                error = RejectedError(
-                    f"cannot set status {c.status.value!r}", platform=PLATFORM, code="validation"
-                )
-                results[i] = ItemResult(c.sku, c.remote_id, error)
-                continue
-            ops.append((i, WriteOp(c.sku, c.remote_id, "status", c.status)))
-        applied = await self._apply([op for _index, op in ops])
-        for (i, _op), result in zip(ops, applied, strict=True):
-            results[i] = result
-        return [results[i] for i in range(len(changes))]
-
     async def check(self) -> CredentialStatus:
         """Log in with the keys (the cheapest call that proves them) and keep the token."""
         try:
-            await self._relogin(stale=None)
+            await self._session.relogin(stale=None)
         except FatalConfigError as exc:
             return CredentialStatus(False, exc.message)
-        expires = self._tokens.access_expires_at if self._tokens else None
+        expires = self._session.tokens.access_expires_at if self._session.tokens else None
         return CredentialStatus(
             True,
             "shop_key and secret_key accepted; the bearer token lasts 8 hours and is "

@@ -308,6 +308,11 @@ ORDER_CANCELLED, ORDER_RETURNED = 13, 22
 LINE_STATUS = {ORDER_CANCELLED: OrderLineStatus.CANCELLED, ORDER_RETURNED: OrderLineStatus.RETURNED}
 
 
+def utc(when: datetime) -> datetime:
+    """``when`` in UTC; a naive time is taken as UTC (what stores such as SQLite hand back)."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 def order_windows(since: datetime, until: datetime) -> list[tuple[date, date]]:
     """Vietnam-time day ranges of at most three days that together cover ``[since, until]``.
 

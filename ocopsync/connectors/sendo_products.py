@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ocopsync.connectors.answers import Answer, as_answer
+from ocopsync.connectors.answers import Answer, as_answer, described
 from ocopsync.connectors.sendo_catalog import (
     ITEM_LIMITS,
     CategorySpec,
@@ -38,6 +38,7 @@ from ocopsync.connectors.sendo_payloads import (
     listing_status,
     parse_product,
 )
+from ocopsync.i18n import _
 from ocopsync.image_rules import host_allowed
 from ocopsync.records import ListingDraft, RemoteListing
 
@@ -347,3 +348,16 @@ def price_item(state: ProductState, changed: Sequence[str]) -> dict[str, Any]:
         "stock_availability": state.available,
         "variants": variants,
     }
+
+
+def detail_answer(result: Answer) -> Answer | None:
+    """A ``GET /product`` result (None: no product)."""
+    return None if result.value is None or result.value == {} else result
+
+
+def created_id(result: Answer) -> str:
+    """The id a create answered: the ``result`` itself, or its ``id``; never empty or 0."""
+    new_id = result.get("id") if isinstance(result.value, dict) else result.value
+    if isinstance(new_id, bool) or not isinstance(new_id, str | int) or new_id in ("", 0):
+        raise result.fail(_("should be a product id, got {got}").format(got=described(new_id)))
+    return str(new_id)

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ocopsync.connectors.base import ItemResult, StatusChange
 from ocopsync.connectors.sendo_payloads import (
     PLATFORM,
     Availability,
     status_change,
     stock_change,
 )
-from ocopsync.connectors.sendo_products import ProductState, price_item, with_variant
+from ocopsync.connectors.sendo_products import ProductState, price_item, split_id, with_variant
 from ocopsync.errors import RejectedError
 from ocopsync.records import ListingStatus
 
@@ -99,3 +100,39 @@ def plan_product(
     if not ops:
         return None, refused
     return Pending(state, known, ops, price_item(state, changed) if send else None), refused
+
+
+Entry = tuple[int, WriteOp, str]
+"""``(index of the op in the call, op, variant SKU or "")``."""
+
+
+def by_product(ops: Sequence[WriteOp]) -> tuple[dict[int, ItemResult], dict[int, list[Entry]]]:
+    """``ops`` grouped by product id, in order; an op whose id names no product already
+    has its result (``product_not_found``)."""
+    results: dict[int, ItemResult] = {}
+    grouped: dict[int, list[Entry]] = {}
+    for i, op in enumerate(ops):
+        pid, sku = split_id(op.remote_id)
+        if pid is None:
+            results[i] = ItemResult(op.sku, op.remote_id, not_found(op.remote_id))
+        else:
+            grouped.setdefault(pid, []).append((i, op, sku))
+    return results, grouped
+
+
+def status_ops(
+    changes: Sequence[StatusChange],
+) -> tuple[dict[int, ItemResult], list[tuple[int, WriteOp]]]:
+    """The ops for ``changes`` (by index); a status Sendo cannot be set to (neither live
+    nor unlisted) already has its result (``validation``)."""
+    results: dict[int, ItemResult] = {}
+    ops: list[tuple[int, WriteOp]] = []
+    for i, c in enumerate(changes):
+        if c.status not in (ListingStatus.LIVE, ListingStatus.UNLISTED):
+            error = RejectedError(
+                f"cannot set status {c.status.value!r}", platform=PLATFORM, code="validation"
+            )
+            results[i] = ItemResult(c.sku, c.remote_id, error)
+            continue
+        ops.append((i, WriteOp(c.sku, c.remote_id, "status", c.status)))
+    return results, ops

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocopsync.sandbox import dialect_categories
+from ocopsync.sandbox.dialect_categories import AttributeRules
+
 GROUPS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     ("food", "Thực phẩm", (
         ("food-fresh", "Thực phẩm tươi sống"),
@@ -105,22 +108,28 @@ def attributes_of(category_id: str) -> list[Attribute]:
     return [*COMMON, *OWN.get(category_id, ())]
 
 
-def _value_problem(spec: Attribute, entry: dict[str, Any]) -> str | None:
-    if spec["type"] in ("select", "multi_select"):
-        if entry.get("option_id") not in [o["id"] for o in spec["options"]]:
-            return f"attribute {spec['key']}: option_id must be one of its options"
-        return None
-    value = entry.get("value")
-    if not isinstance(value, str) or not value.strip():
-        return f"attribute {spec['key']}: value is required"
-    try:
-        if spec["type"] == "integer":
-            int(value)
-        elif spec["type"] == "decimal":
-            float(value)
-    except ValueError:
-        return f"attribute {spec['key']}: must be a number"
-    return None
+RULES = AttributeRules(
+    key="key",
+    key_type=str,
+    required="required",
+    input_type="type",
+    selects=("select", "multi_select"),
+    integer="integer",
+    decimal="decimal",
+    options="options",
+    option_id="id",
+    chosen="option_id",
+    shape_code="invalid",
+    shape_message="attributes must be a list of objects",
+    invalid_code="invalid",
+    required_code="attribute_required",
+    unknown="attribute {sent!r} does not apply to {category}",
+    not_an_option="attribute {key}: option_id must be one of its options",
+    no_value="attribute {key}: value is required",
+    not_a_number="attribute {key}: must be a number",
+    missing="attribute {key} ({name}) is required for {category}",
+)
+"""Our dialect's attribute fields, codes and messages."""
 
 
 def attribute_problem(category_id: str, sent: Any) -> tuple[str, str] | None:
@@ -129,20 +138,6 @@ def attribute_problem(category_id: str, sent: Any) -> tuple[str, str] | None:
     A mandatory attribute left out is ``attribute_required``, anything else ``invalid``
     (both 422, as every portal refusal of a payload).
     """
-    entries = [] if sent is None else sent
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        return "invalid", "attributes must be a list of objects"
-    specs = {a["key"]: a for a in attributes_of(category_id)}
-    for entry in entries:
-        key = entry.get("key")
-        spec = specs.get(key) if isinstance(key, str) else None
-        if spec is None:
-            return "invalid", f"attribute {entry.get('key')!r} does not apply to {category_id}"
-        if problem := _value_problem(spec, entry):
-            return "invalid", problem
-    given = [e.get("key") for e in entries]
-    for spec in specs.values():
-        if spec["required"] and spec["key"] not in given:
-            message = f"attribute {spec['key']} ({spec['name']}) is required for {category_id}"
-            return "attribute_required", message
-    return None
+    return dialect_categories.attribute_problem(
+        RULES, category_id, attributes_of(category_id), sent
+    )

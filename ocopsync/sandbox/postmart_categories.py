@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocopsync.sandbox import dialect_categories
+from ocopsync.sandbox.dialect_categories import AttributeRules, flat_tree
+
 Node = tuple[str, str, tuple[Any, ...]]
 """``(code, Vietnamese name, children)``; no children: a leaf."""
 
@@ -116,18 +119,7 @@ BRANDS: dict[str, tuple[tuple[int, str], ...]] = {
 
 def category_list() -> list[dict[str, Any]]:
     """The tree, flat and parents first, as ``data.items`` of the categories call."""
-    found: list[dict[str, Any]] = []
-
-    def walk(nodes: tuple[Node, ...], parent: str | None, level: int) -> None:
-        for code, name, children in nodes:
-            leaf = not children
-            found.append(
-                {"id": code, "parent_id": parent, "name": name, "level": level, "is_leaf": leaf}
-            )
-            walk(children, code, level + 1)
-
-    walk(TREE, None, 1)
-    return found
+    return flat_tree(TREE, "id")
 
 
 LEAVES = frozenset(c["id"] for c in category_list() if c["is_leaf"])
@@ -142,23 +134,28 @@ def brands_of(code: str) -> list[dict[str, Any]]:
     return [{"id": i, "name": n} for i, n in BRANDS.get(code, ())]
 
 
-def _value_problem(spec: Attribute, entry: dict[str, Any]) -> str | None:
-    where = f"attributes.{spec['code']}"
-    if spec["type"] in ("select", "multi_select"):
-        if entry.get("option_id") not in [o["id"] for o in spec["options"]]:
-            return f"{where}: option_id must be one of the attribute's options"
-        return None
-    value = entry.get("value")
-    if not isinstance(value, str) or not value.strip():
-        return f"{where}: a value is required"
-    try:
-        if spec["type"] == "integer":
-            int(value)
-        elif spec["type"] == "decimal":
-            float(value)
-    except ValueError:
-        return f"{where}: expected a number"
-    return None
+RULES = AttributeRules(
+    key="code",
+    key_type=str,
+    required="required",
+    input_type="type",
+    selects=("select", "multi_select"),
+    integer="integer",
+    decimal="decimal",
+    options="options",
+    option_id="id",
+    chosen="option_id",
+    shape_code="validation_failed",
+    shape_message="attributes: expected a list of objects",
+    invalid_code="validation_failed",
+    required_code="attribute_required",
+    unknown="attributes: {sent!r} is not in {category}",
+    not_an_option="attributes.{key}: option_id must be one of the attribute's options",
+    no_value="attributes.{key}: a value is required",
+    not_a_number="attributes.{key}: expected a number",
+    missing="attributes.{key} ({name}) is required in category {category}",
+)
+"""Our dialect's attribute fields, codes and messages."""
 
 
 def attribute_problem(code: str, sent: Any) -> tuple[str, str] | None:
@@ -167,20 +164,4 @@ def attribute_problem(code: str, sent: Any) -> tuple[str, str] | None:
     A mandatory attribute left out is ``attribute_required``; anything else that does
     not fit is ``validation_failed``. Both are 422s.
     """
-    entries = [] if sent is None else sent
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        return "validation_failed", "attributes: expected a list of objects"
-    specs = {a["code"]: a for a in attributes_of(code)}
-    for entry in entries:
-        key = entry.get("code")
-        spec = specs.get(key) if isinstance(key, str) else None
-        if spec is None:
-            return "validation_failed", f"attributes: {entry.get('code')!r} is not in {code}"
-        if problem := _value_problem(spec, entry):
-            return "validation_failed", problem
-    given = [e.get("code") for e in entries]
-    for spec in specs.values():
-        if spec["required"] and spec["code"] not in given:
-            message = f"attributes.{spec['code']} ({spec['name']}) is required in category {code}"
-            return "attribute_required", message
-    return None
+    return dialect_categories.attribute_problem(RULES, code, attributes_of(code), sent)

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ocopsync.sandbox import dialect_categories
+from ocopsync.sandbox.dialect_categories import AttributeRules, flat_tree
+
 Node = tuple[int, str, tuple[Any, ...]]
 """``(category_id, Vietnamese name, children)``; no children: a leaf."""
 
@@ -112,23 +115,7 @@ BRANDS: dict[int, tuple[tuple[int, str], ...]] = {
 
 def category_list() -> list[dict[str, Any]]:
     """The tree, flat and parents first: what ``GET /v1/categories`` answers as ``data``."""
-    found: list[dict[str, Any]] = []
-
-    def walk(nodes: tuple[Node, ...], parent: int | None, level: int) -> None:
-        for category_id, name, children in nodes:
-            found.append(
-                {
-                    "category_id": category_id,
-                    "parent_id": parent,
-                    "name": name,
-                    "level": level,
-                    "is_leaf": not children,
-                }
-            )
-            walk(children, category_id, level + 1)
-
-    walk(TREE, None, 1)
-    return found
+    return flat_tree(TREE, "category_id")
 
 
 LEAVES = frozenset(c["category_id"] for c in category_list() if c["is_leaf"])
@@ -143,25 +130,28 @@ def brands_of(category_id: int) -> list[dict[str, Any]]:
     return [{"brand_id": b, "name": n} for b, n in BRANDS.get(category_id, ())]
 
 
-def _value_problem(spec: Attribute, entry: dict[str, Any]) -> str | None:
-    """Why one sent attribute value does not fit its attribute (None when it does)."""
-    value = entry.get("value")
-    kind = spec["input_type"]
-    if kind.endswith("SELECT"):
-        allowed = [v["value_id"] for v in spec["values"]]
-        if entry.get("value_id") not in allowed:
-            return f"attribute {spec['attribute_id']} ({spec['name']}) takes one of its value_id"
-        return None
-    if not isinstance(value, str) or not value.strip():
-        return f"attribute {spec['attribute_id']} ({spec['name']}) needs a text value"
-    try:
-        if kind == "INTEGER":
-            int(value)
-        elif kind == "DECIMAL":
-            float(value)
-    except ValueError:
-        return f"attribute {spec['attribute_id']} ({spec['name']}) must be a number"
-    return None
+RULES = AttributeRules(
+    key="attribute_id",
+    key_type=int,
+    required="is_required",
+    input_type="input_type",
+    selects=("SINGLE_SELECT", "MULTI_SELECT"),
+    integer="INTEGER",
+    decimal="DECIMAL",
+    options="values",
+    option_id="value_id",
+    chosen="value_id",
+    shape_code="VALIDATION_ERROR",
+    shape_message="attributes must be a list of objects",
+    invalid_code="INVALID_ATTRIBUTE",
+    required_code="ATTRIBUTE_REQUIRED",
+    unknown="attribute {sent!r} is not one of category {category}",
+    not_an_option="attribute {key} ({name}) takes one of its value_id",
+    no_value="attribute {key} ({name}) needs a text value",
+    not_a_number="attribute {key} ({name}) must be a number",
+    missing="attribute {key} ({name}) is required in category {category}",
+)
+"""Our dialect's attribute fields, codes and messages."""
 
 
 def attribute_problem(category_id: int, sent: Any) -> tuple[str, str] | None:
@@ -170,24 +160,6 @@ def attribute_problem(category_id: int, sent: Any) -> tuple[str, str] | None:
     ``ATTRIBUTE_REQUIRED`` names the first mandatory attribute missing; an unknown id or
     a value that does not fit is ``INVALID_ATTRIBUTE``. Both are 400s.
     """
-    entries = sent if sent is not None else []
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        return "VALIDATION_ERROR", "attributes must be a list of objects"
-    specs = {a["attribute_id"]: a for a in attributes_of(category_id)}
-    for entry in entries:
-        key = entry.get("attribute_id")
-        spec = specs.get(key) if isinstance(key, int) else None
-        if spec is None:
-            return "INVALID_ATTRIBUTE", (
-                f"attribute {entry.get('attribute_id')!r} is not one of category {category_id}"
-            )
-        if problem := _value_problem(spec, entry):
-            return "INVALID_ATTRIBUTE", problem
-    given = [e.get("attribute_id") for e in entries]
-    for spec in specs.values():
-        if spec["is_required"] and spec["attribute_id"] not in given:
-            return "ATTRIBUTE_REQUIRED", (
-                f"attribute {spec['attribute_id']} ({spec['name']}) is required "
-                f"in category {category_id}"
-            )
-    return None
+    return dialect_categories.attribute_problem(
+        RULES, category_id, attributes_of(category_id), sent
+    )
