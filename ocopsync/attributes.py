@@ -148,7 +148,11 @@ def _values_for(spec: CategoryAttribute, text: str) -> list[AttributeValue] | No
     if not spec.options:
         return [AttributeValue(spec.key, text)]
     parts = [p.strip() for p in text.split(",")] if spec.input_type == "multi_select" else [text]
-    found = [_option_for(spec, p) for p in parts if p]
+    found = [
+        _option_for(spec, p) or (AttributeValue(spec.key, p) if spec.custom_values else None)
+        for p in parts
+        if p
+    ]
     if not found or any(f is None for f in found):
         return None
     return [f for f in found if f is not None]

@@ -236,6 +236,8 @@ class CategoryAttribute:
     options: tuple[AttributeOption, ...] = ()
     """Allowed values for a select; empty for free input."""
     unit: str = ""
+    custom_values: bool = False
+    """The options are suggestions and any text is taken too (Shopee's combo boxes)."""
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,18 @@ def test_an_optional_attribute_with_a_wrong_value_is_left_out_and_reported() -> 
     assert found.ignored == ("Hạng OCOP=7 sao",)
 
 
+def test_a_combo_box_takes_the_sellers_own_value_as_text() -> None:
+    combo = CategoryAttribute(
+        "100999", "Loại trà", True, "single_select", TEA_TYPE.options, custom_values=True
+    )
+    own = resolve([combo], [("Loại trà", "Trà Shan tuyết")], facts=FACTS)
+    assert own.values == (AttributeValue("100999", "Trà Shan tuyết"),) and own.missing == ()
+    listed = resolve([combo], [("Loại trà", "trà xanh")], facts=FACTS)
+    assert listed.values == (AttributeValue("100999", "Trà xanh", "1"),), (
+        "a listed one keeps its id"
+    )
+
+
 def test_a_number_attribute_refuses_text() -> None:
     found = resolve([WEIGHT], [("Khối lượng", "nửa cân")], facts=FACTS)
     assert found.values == () and "not allowed" in found.missing[0]

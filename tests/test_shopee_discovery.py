@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 import respx
 
+from ocopsync.attributes import ProductFacts, resolve
 from ocopsync.config import ConnectionSettings
 from ocopsync.connectors.base import (
     AttributeValue,
@@ -107,6 +109,20 @@ async def test_category_attributes_say_which_are_mandatory_and_their_values(
     assert shelf.mandatory and shelf.name == "Hạn sử dụng"
     assert (weight.mandatory, weight.input_type, weight.unit) == (False, "float", "g")
     assert weight.options == ()
+
+
+async def test_a_combo_box_takes_a_value_of_its_own(conn: ShopeeConnector) -> None:
+    """Shopee's combo boxes suggest values and take any text (value_id 0): a seller's
+    own tea type is sent as text, and add_item accepts it."""
+    tea_type = {a.key: a for a in await conn.category_attributes(TEA)}["100999"]
+    assert (tea_type.input_type, tea_type.custom_values) == ("single_select", True)
+    origin = {a.key: a for a in await conn.category_attributes(HONEY)}["100134"]
+    assert not origin.custom_values, "a drop-down takes only its values"
+    facts = ProductFacts("Hà Giang", 100, 4)
+    found = resolve([tea_type], [("Loại trà", "Trà Shan tuyết cổ thụ")], facts=facts)
+    assert found.values == (AttributeValue("100999", "Trà Shan tuyết cổ thụ"),)
+    tea = draft("HG-SHAN", name="Trà Shan tuyết", group="beverage", category_id=TEA)
+    assert await conn.create_listing(replace(tea, attributes=found.values))
 
 
 async def test_textile_material_is_a_multi_select(conn: ShopeeConnector) -> None:

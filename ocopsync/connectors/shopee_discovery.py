@@ -65,6 +65,8 @@ MAX_VARIANTS = 20
 CONTENT_FIELDS = ("name", "description", "image_urls", "attributes")
 
 _INPUT_TYPES = {1: "single_select", 2: "single_select", 4: "multi_select", 5: "multi_select"}
+_COMBO_BOXES = (2, 5)
+"""Combo boxes: the listed values are suggestions, a custom one is sent with value_id 0."""
 _VALIDATION_TYPES = {1: "int", 3: "float", 4: "date"}
 _QUANTITY = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(mg|g|kg|ml|l|cm|m)\s*$", re.IGNORECASE)
 
@@ -110,6 +112,7 @@ def parse_attribute(entry: Answer) -> CategoryAttribute:
             for value in entry.items("attribute_value_list", optional=True)
         ),
         unit=units[0] if units else "",
+        custom_values=info.maybe("input_type", int) in _COMBO_BOXES,
     )
 
 

@@ -90,6 +90,7 @@ def _attribute(d: Mapping[str, Any]) -> CategoryAttribute:
         input_type=d["input_type"],
         options=tuple(AttributeOption(o["value_id"], o["name"]) for o in d["options"]),
         unit=d["unit"],
+        custom_values=bool(d.get("custom_values", False)),
     )
 
 
