@@ -38,10 +38,10 @@ from ocopsync.errors import (
     unexpected_failure,
 )
 from ocopsync.i18n import _
-from ocopsync.models import Listing, utcnow
+from ocopsync.models import utcnow
 from ocopsync.reconcile import Action, ConnectionPlan, PlannedOperation
 from ocopsync.records import OpStatus, draft_from_dict
-from ocopsync.store import journal_outcomes, journal_planned, journal_started
+from ocopsync.store import ListingRow, journal_outcomes, journal_planned, journal_started
 
 ProgressFn = Callable[[str, int], None]
 """Called with (connection name, operations just finished)."""
@@ -113,7 +113,7 @@ class ConnectionApplier:
         run_id: int,
         connector: Connector,
         plan: ConnectionPlan,
-        listings: dict[str, Listing],
+        listings: dict[str, ListingRow],
         progress: ProgressFn | None = None,
         stale: Sequence[tuple[PlannedOperation, str]] = (),
     ) -> None:
@@ -132,6 +132,10 @@ class ConnectionApplier:
         """Per create of variants, each variant as read back by its SKU."""
         self._sent: set[int] = set()
         """Operations journaled ``started`` or finished: the rest were never sent."""
+        self._holding = False
+        self._held: list[tuple[int, str, str, str]] = []
+        self._held_rows: list[ListingRow] = []
+        """Outcomes waiting for the next batch's commit (``_batches``)."""
 
     async def run(self) -> ConnectionOutcome:
         """Apply the plan; never raises for this connection's sake.
@@ -153,9 +157,20 @@ class ConnectionApplier:
                 self._skip_stopped(unsent)
             return self.outcome
 
-    def _started(self, jobs: Sequence[_Job], rows: Sequence[Listing] = ()) -> None:
-        journal_started(self.engine, [j.op_id for j in jobs], rows)
+    def _started(self, jobs: Sequence[_Job], rows: Sequence[ListingRow] = ()) -> None:
+        held, held_rows = self._held, self._held_rows
+        self._held, self._held_rows = [], []
+        journal_started(
+            self.engine, [j.op_id for j in jobs], rows, finished=held, finished_rows=held_rows
+        )
         self._sent.update(j.op_id for j in jobs)
+
+    def _flush_held(self) -> None:
+        """Commit the outcomes held back for the next batch's commit (see ``_batches``)."""
+        held, held_rows = self._held, self._held_rows
+        self._held, self._held_rows, self._holding = [], [], False
+        if held or held_rows:
+            journal_outcomes(self.engine, held, held_rows)
 
     async def _run(self) -> ConnectionOutcome:
         if self.stale:
@@ -252,9 +267,14 @@ class ConnectionApplier:
         status: OpStatus,
         error: str,
         kind: str,
-        rows: Sequence[Listing] = (),
+        rows: Sequence[ListingRow] = (),
     ) -> None:
-        journal_outcomes(self.engine, [(j.op_id, status, error, kind) for j in jobs], rows)
+        outcomes: list[tuple[int, str, str, str]] = [(j.op_id, status, error, kind) for j in jobs]
+        if self._holding:  # committed with the next batch's start (or at the end)
+            self._held.extend(outcomes)
+            self._held_rows.extend(rows)
+        else:
+            journal_outcomes(self.engine, outcomes, rows)
         self._sent.update(j.op_id for j in jobs)
         count = len(jobs)
         if status is OpStatus.SUCCEEDED:
@@ -275,14 +295,14 @@ class ConnectionApplier:
         self._finish(jobs, OpStatus.SKIPPED, why, "")
 
     def _fail_all(
-        self, jobs: Sequence[_Job], exc: ConnectorError, rows: Sequence[Listing] = ()
+        self, jobs: Sequence[_Job], exc: ConnectorError, rows: Sequence[ListingRow] = ()
     ) -> None:
         if isinstance(exc, FatalConfigError | AuthExpiredError):
             self.outcome.stopped = True
             self.outcome.error = str(exc)
         self._finish(jobs, OpStatus.FAILED, str(exc), error_kind(exc), rows)
 
-    def _unsent_rows(self, jobs: Sequence[_Job], exc: ConnectorError) -> list[Listing]:
+    def _unsent_rows(self, jobs: Sequence[_Job], exc: ConnectorError) -> list[ListingRow]:
         """Stock writes the platform refused outright did not land: clear their pending.
 
         A transient failure (a timeout after sending) may have landed: its pending value
@@ -298,7 +318,7 @@ class ConnectionApplier:
                 rows.append(row)
         return rows
 
-    def _row(self, sku: str) -> Listing:
+    def _row(self, sku: str) -> ListingRow:
         return self.listings[sku]
 
     # -- batched updates -------------------------------------------------------------
@@ -309,23 +329,33 @@ class ConnectionApplier:
         call: Callable[[Sequence[_Job]], Awaitable[list[ItemResult]]],
         done: Callable[[_Job], None],
     ) -> None:
-        for chunk in chunked(jobs, size):
-            if self.outcome.stopped:
-                self._skip_stopped(chunk)
-                continue
-            try:  # each call journals its chunk as started just before sending it
-                results = await call(chunk)
-            except ConnectorError as exc:
-                self._fail_all(chunk, exc, self._unsent_rows(chunk, exc))
-                continue
-            self._record(chunk, results, done)
+        """Send ``jobs`` in chunks of ``size``, one after the other.
+
+        One commit per chunk: a chunk's outcomes are held and committed together with
+        the next chunk's start (the last ones when the loop ends, however it ends). A
+        platform with single-item writes (Shopee) made two commits per listing.
+        """
+        self._holding = True
+        try:
+            for chunk in chunked(jobs, size):
+                if self.outcome.stopped:
+                    self._skip_stopped(chunk)
+                    continue
+                try:  # each call journals its chunk as started just before sending it
+                    results = await call(chunk)
+                except ConnectorError as exc:
+                    self._fail_all(chunk, exc, self._unsent_rows(chunk, exc))
+                    continue
+                self._record(chunk, results, done)
+        finally:
+            self._flush_held()
 
     def _record(
         self, chunk: Sequence[_Job], results: list[ItemResult], done: Callable[[_Job], None]
     ) -> None:
         by_key = {(r.sku, r.remote_id): r for r in results}
         ok: list[_Job] = []
-        rows: list[Listing] = []
+        rows: list[ListingRow] = []
         for job in chunk:
             result = by_key.get((job.op.sku, job.op.remote_id))
             if result is None:
@@ -502,7 +532,7 @@ class ConnectionApplier:
                 found[variant.sku] = seen
         self._variant_ids[job.op_id] = found
 
-    def _created_rows(self, job: _Job, remote_id: str) -> list[Listing]:
+    def _created_rows(self, job: _Job, remote_id: str) -> list[ListingRow]:
         """The listing rows a create makes: one, or one per variant found."""
         draft = self._priced_draft(job)
         if not draft.variants:
@@ -517,11 +547,11 @@ class ConnectionApplier:
             rows.append(self._row_for(variant.sku, seen.remote_id, single))
         return rows
 
-    def _created_row(self, job: _Job, remote_id: str) -> Listing:
+    def _created_row(self, job: _Job, remote_id: str) -> ListingRow:
         return self._row_for(job.op.sku, remote_id, self._priced_draft(job))
 
-    def _row_for(self, sku: str, remote_id: str, draft: ListingDraft) -> Listing:
-        row = self.listings.get(sku) or Listing(
+    def _row_for(self, sku: str, remote_id: str, draft: ListingDraft) -> ListingRow:
+        row = self.listings.get(sku) or ListingRow(
             connection=self.plan.connection,
             platform=self.plan.platform,
             sku=sku,

@@ -20,13 +20,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
 from ocopsync import catalog, coverage_store
 from ocopsync.config import ConnectionSettings, Settings
-from ocopsync.models import CoverageSnapshot, Product, utcnow
+from ocopsync.models import utcnow
 
 BASELINE_STARS = 3
 """The lowest OCOP rating: every certified product is a candidate for every platform."""
@@ -65,17 +65,35 @@ def judging_stars(covering: Sequence[ConnectionSettings]) -> int:
     return min((c.policy.min_stars for c in covering), default=BASELINE_STARS)
 
 
+class Countable(catalog.Certifiable, Protocol):
+    """What a cell counts of a product: eligibility, and the cell it falls in.
+
+    :class:`~ocopsync.models.Product` fits, and so does the lighter
+    :class:`~ocopsync.coverage_store.CellProduct` that snapshots read.
+    """
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def province(self) -> str: ...
+    @property
+    def district(self) -> str: ...
+    @property
+    def entity_code(self) -> str: ...
+
+
 def cells(engine: Engine, settings: Settings, *, today: date) -> list[Cell]:
-    """Finest-grain eligible/listed counts per platform, from the catalog and listings."""
-    live: dict[str, set[str]] = defaultdict(set)
-    for state in coverage_store.listing_states(engine):
-        if state.remote_status == "live":
-            live[state.connection].add(state.sku)
-    return compute_cells(coverage_store.products(engine), live, settings, today=today)
+    """Finest-grain eligible/listed counts per platform, from the catalog and listings.
+
+    Two selects of the columns counted (no ORM object per product or listing): this
+    runs after every sync, over the whole catalog.
+    """
+    live = coverage_store.live_skus(engine)
+    return compute_cells(coverage_store.cell_products(engine), live, settings, today=today)
 
 
 def compute_cells(
-    products: Sequence[Product],
+    products: Sequence[Countable],
     live_by_conn: Mapping[str, set[str]],
     settings: Settings,
     *,
@@ -198,23 +216,23 @@ def take_snapshot(
     """
     rows = cells(engine, settings, today=today)
     at = taken_at or utcnow()
-    coverage_store.add_snapshot(
+    coverage_store.insert_snapshot(
         engine,
-        (
-            CoverageSnapshot(
-                run_id=run_id,
-                taken_at=at,
-                platform=c.platform,
-                province=c.province,
-                district=c.district,
-                stars=c.stars,
-                group=c.group,
-                entity_code=c.entity,
-                eligible=c.eligible,
-                listed=c.listed,
+        [
+            (
+                run_id,
+                at,
+                c.platform,
+                c.province,
+                c.district,
+                c.stars,
+                c.group,
+                c.entity,
+                c.eligible,
+                c.listed,
             )
             for c in rows
-        ),
+        ],
     )
     from ocopsync.coverage_history import compact  # history reads Cells: imported here, no cycle
 

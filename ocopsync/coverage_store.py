@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Engine, delete, func, or_
+from sqlalchemy import ColumnElement, Engine, Table, delete, func, insert, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from ocopsync.models import CoverageSnapshot, Entity, Listing, Operation, Product, as_utc
@@ -55,6 +56,51 @@ class Stamp:
     taken_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class CellProduct:
+    """What a coverage cell needs of one product (eligibility and where it belongs).
+
+    Read as tuples from a select of these columns only: a snapshot after every sync
+    used to materialise every product as an ORM object just to count it.
+    """
+
+    sku: str
+    status: str
+    expires_on: date
+    stars: int
+    group: str
+    province: str
+    district: str
+    entity_code: str
+
+
+_PRODUCTS: Table = Product.__table__  # type: ignore[attr-defined]
+_LISTINGS: Table = Listing.__table__  # type: ignore[attr-defined]
+_SNAPSHOTS: Table = CoverageSnapshot.__table__  # type: ignore[attr-defined]
+
+
+def cell_products(engine: Engine) -> list[CellProduct]:
+    """Every product, by SKU, as :class:`CellProduct` (the columns coverage counts by)."""
+    c = _PRODUCTS.c
+    query = core_select(
+        c.sku, c.status, c.expires_on, c.stars, c.group, c.province, c.district, c.entity_code
+    ).order_by(c.sku)
+    with engine.connect() as conn:
+        return [CellProduct(*row) for row in conn.execute(query)]
+
+
+def live_skus(engine: Engine) -> dict[str, set[str]]:
+    """Connection -> the SKUs live there as the last sync left them (one select)."""
+    live: dict[str, set[str]] = defaultdict(set)
+    query = core_select(_LISTINGS.c.connection, _LISTINGS.c.sku).where(
+        _LISTINGS.c.remote_status == "live"
+    )
+    with engine.connect() as conn:
+        for connection, sku in conn.execute(query):
+            live[connection].add(sku)
+    return dict(live)
+
+
 def products(engine: Engine) -> list[Product]:
     with Session(engine) as session:
         rows = list(session.exec(select(Product).order_by(col(Product.sku))).all())
@@ -63,12 +109,11 @@ def products(engine: Engine) -> list[Product]:
 
 
 def listing_states(engine: Engine) -> list[ListingState]:
-    with Session(engine) as session:
-        rows = session.exec(select(Listing)).all()
-        return [
-            ListingState(r.connection, r.platform, r.sku, r.remote_status, r.last_stock)
-            for r in rows
-        ]
+    """Every listing row's state: five columns as tuples, no ORM object per row."""
+    c = _LISTINGS.c
+    query = core_select(c.connection, c.platform, c.sku, c.remote_status, c.last_stock)
+    with engine.connect() as conn:
+        return [ListingState(*row) for row in conn.execute(query)]
 
 
 def entity_names(engine: Engine) -> dict[str, str]:
@@ -168,6 +213,34 @@ def add_snapshot(engine: Engine, rows: Iterable[CoverageSnapshot]) -> None:
     with Session(engine) as session:
         session.add_all(rows)
         session.commit()
+
+
+SNAPSHOT_COLUMNS = (
+    "run_id",
+    "taken_at",
+    "platform",
+    "province",
+    "district",
+    "stars",
+    "group",
+    "entity_code",
+    "eligible",
+    "listed",
+)
+"""The columns of one snapshot row, in the order :func:`insert_snapshot` takes them."""
+
+
+def insert_snapshot(engine: Engine, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert snapshot rows (tuples in :data:`SNAPSHOT_COLUMNS` order) in one statement.
+
+    Core and executemany: a national snapshot is tens of thousands of cells, and an ORM
+    object per cell cost more than counting them.
+    """
+    if not rows:
+        return
+    with engine.begin() as conn:
+        values = [dict(zip(SNAPSHOT_COLUMNS, r, strict=True)) for r in rows]
+        conn.execute(insert(_SNAPSHOTS), values)
 
 
 def delete_snapshots(engine: Engine, stamps: Sequence[Stamp]) -> int:

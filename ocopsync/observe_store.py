@@ -27,6 +27,7 @@ from ocopsync.models import (
 )
 from ocopsync.records import OpStatus, RunStatus
 from ocopsync.stock import BookedLine, ListingState, LostCreate, Observation
+from ocopsync.store.listings import ListingRow
 
 _LISTINGS: Table = Listing.__table__  # type: ignore[attr-defined]
 _LINES: Table = OrderLineRecord.__table__  # type: ignore[attr-defined]
@@ -36,7 +37,7 @@ _CURSORS: Table = OrderCursor.__table__  # type: ignore[attr-defined]
 _CHUNK = 500
 
 
-def state_of(row: Listing) -> ListingState:
+def state_of(row: ListingRow) -> ListingState:
     return ListingState(
         sku=row.sku,
         remote_id=row.remote_id,
@@ -119,7 +120,7 @@ class SeenConnection:
 
     connection: str
     platform: str
-    listings: Mapping[str, Listing]
+    listings: Mapping[str, ListingRow]
     missing: Sequence[str]
     """SKUs of our rows whose listing is no longer on the platform."""
     statuses: Mapping[str, str]
@@ -231,6 +232,8 @@ def _write_listings(
         }
         row = rows_by_conn.get(connection, {}).get(sku)
         if row is not None and row.id is not None:
+            if _unchanged(row, state):
+                continue  # a no-op run rewrote every row here; only what moved is written
             updates.append({"_id": row.id, **values})
         else:
             inserts.append(
@@ -276,6 +279,23 @@ def _write_listings(
             .values(remote_status=bindparam("remote_status")),
             status_changes,
         )
+
+
+_STATE_FIELDS = (
+    "remote_id",
+    "last_stock",
+    "booked_since_push",
+    "pending_stock",
+    "pending_op_id",
+    "pending_booked_base",
+    "uncertain_units",
+    "uncertain_detail",
+)
+"""The columns settlement decides; a row whose values all stay is not written."""
+
+
+def _unchanged(row: ListingRow, state: ListingState) -> bool:
+    return all(getattr(row, f) == getattr(state, f) for f in _STATE_FIELDS)
 
 
 def _write_resolutions(conn: Connection, obs: Observation) -> None:

@@ -26,7 +26,7 @@ from ocopsync.connectors.base import (
 )
 from ocopsync.content import content_of
 from ocopsync.listing_facts import PlatformFacts, create_problems, for_connection
-from ocopsync.models import Listing, Product, utcnow
+from ocopsync.models import Product, utcnow
 from ocopsync.observe_store import (
     SeenConnection,
     booked_lines,
@@ -48,7 +48,7 @@ from ocopsync.stock import (
     settle,
     stock_reason,
 )
-from ocopsync.store import all_stock, load_listings
+from ocopsync.store import ListingRow, all_stock, load_listings
 from ocopsync.store.content import set_content_baselines
 
 
@@ -60,7 +60,7 @@ class OpenConnection:
     connector: Connector | None = None
     error: str = ""
     remote: list[RemoteListing] | None = None
-    listings: dict[str, Listing] = field(default_factory=dict)
+    listings: dict[str, ListingRow] = field(default_factory=dict)
     plan: ConnectionPlan | None = None
     blocked: dict[str, list[str]] = field(default_factory=dict)
     locked: bool = False

@@ -106,22 +106,53 @@ auth_url = "{lazada.connection_options(root)["auth_url"]}"
 
 @pytest.mark.slow
 def test_benchmark_runs_with_a_small_catalog() -> None:
+    """The benchmark end to end, small and without latency: sandbox in its own process,
+    a worker process per scenario, the download floor, the quota bound, the naive
+    baseline. Figures are never asserted; what each line counts is."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_sync.py"), "--products", "120", "--json"],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_sync.py"),
+            "--products",
+            "120",
+            "--latency-ms",
+            "0",
+            "--quota",
+            "200",
+            "--json",
+        ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    first, noop, changed, sales = doc["scenarios"]
+    assert doc["sandbox"] == "own process" and doc["products"] == 120
+    first, noop, changed, sales, noop_q, drift_q, again = doc["scenarios"]
     assert first["failed"] == 0 and first["applied"] > 0
     # Shopee lists in two steps (ids, then details in 50s): at most twice the page minimum.
     assert noop["applied"] == 0 and noop["requests"] <= 2 * noop["minimum_requests"]
+    portal = noop["per_connection"]["bench-portal"]
     # two listing pages and one (empty) page of orders since the last run
-    assert noop["per_connection"]["bench-portal"] == {"requests": 3, "minimum": 3}
-    assert all(o == {"lines": 0, "requests": 1} for o in noop["orders"].values())
+    assert (portal["requests"], portal["minimum"], portal["order_requests"]) == (3, 3, 1)
+    reading = [c for c in noop["per_connection"].values() if c["orders_read"]]
+    assert reading and all((c["order_lines"], c["order_requests"]) == (0, 1) for c in reading)
+    # the floor replays exactly the no-op's requests
+    assert noop["floor_requests"] == noop["requests"] and noop["ratio_to_floor"] > 0
+    assert noop["cpu_s"] > 0 and noop["peak_rss_mib"] > 0
     assert changed["applied"] > 0 and changed["failed"] == 0
+    # every accepted write is read back, within the read-back bound
+    assert changed["verify_requests"] > 0
+    for c in changed["per_connection"].values():
+        assert c["verify_requests"] <= c["minimum_read_back"]
     # buyers ordered between runs: every order line is read, at few requests
-    assert all(o["lines"] >= 1 and o["requests"] <= 3 for o in sales["orders"].values())
+    orders = [c for c in sales["per_connection"].values() if c["orders_read"]]
+    assert orders and all(c["order_lines"] >= 1 and c["order_requests"] <= 3 for c in orders)
+    for throttled in (noop_q, drift_q):
+        assert throttled["quota_per_s"] == 200 and throttled["ratio_to_bound"] > 0
+        assert all(c["ratio_to_bound"] for c in throttled["per_connection"].values())
+    assert drift_q["applied"] > 0 and again["applied"] > 0
+    naive = doc["naive"]
+    assert naive["writes"] > 0 and naive["requests"] >= naive["looked_up"]
+    assert naive["ratio_naive_to_ocopsync"] > 0

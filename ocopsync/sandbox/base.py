@@ -11,10 +11,11 @@ restart.
 from __future__ import annotations
 
 import base64
+import bisect
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -73,6 +74,11 @@ class _StatusClock:
 _statuses = _StatusClock()
 
 
+def _id_order(item: SandboxItem) -> tuple[int, str]:
+    """Creation order by id: numeric ids as numbers (``"1010"`` after ``"999"``)."""
+    return (int(item.remote_id), "") if item.remote_id.isdigit() else (0, item.remote_id)
+
+
 class SandboxShop:
     """The items of one shop, indexed by remote id and by seller SKU."""
 
@@ -124,6 +130,31 @@ class SandboxShop:
             self._visible = [i for i in self.items.values() if i.status != "deleted"]
             self._visible_stamp = stamp
         return self._visible
+
+    def page_after(self, after: int | None, limit: int) -> tuple[list[SandboxItem], bool]:
+        """The visible items with an id above ``after`` (all when None), at most
+        ``limit``, and whether more follow: a cursor page in O(log n + page).
+
+        The visible list is in creation order and ids only grow, so it is sorted by id
+        and a binary search finds where the page starts; filtering the whole list for
+        every page made a full read O(n^2). Ids that are not numbers (no emulator issues
+        them today) fall back to that scan rather than fail.
+        """
+        items = self.visible()
+        if after is None:
+            start = 0
+        else:
+            try:
+                start = bisect.bisect_right(items, after, key=lambda i: int(i.remote_id))
+            except ValueError:
+                rest = [i for i in items if i.remote_id.isdigit() and int(i.remote_id) > after]
+                return rest[:limit], len(rest) > limit
+        return items[start : start + limit], len(items) > start + limit
+
+    def visible_by_ids(self, remote_ids: Iterable[str]) -> list[SandboxItem]:
+        """The visible items among ``remote_ids``, in id order: one lookup per id."""
+        found = (self.get(i) for i in dict.fromkeys(remote_ids))
+        return sorted((i for i in found if i is not None), key=_id_order)
 
     def dump(self) -> dict[str, Any]:
         """The shop as JSON: items in creation order, the SKU index, the next id."""

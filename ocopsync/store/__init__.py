@@ -13,7 +13,12 @@ from ocopsync.store.journal import (
     journal_planned,
     journal_started,
 )
-from ocopsync.store.listings import load_listings, record_connections, save_listings
+from ocopsync.store.listings import (
+    ListingRow,
+    load_listings,
+    record_connections,
+    save_listings,
+)
 from ocopsync.store.products import all_stock, load_products
 from ocopsync.store.runs import (
     LOCK_TTL,
@@ -33,6 +38,7 @@ __all__ = [
     "LOCK_TTL",
     "RUN_LEASE",
     "DbTokenStore",
+    "ListingRow",
     "_holder_is_gone",
     "abandon_planned",
     "acquire_lock",
