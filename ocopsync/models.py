@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Engine, Index, UniqueConstraint, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -166,6 +166,12 @@ class SyncRun(SQLModel, table=True):
 
 class Operation(SQLModel, table=True):
     """The journal: one row per planned operation, written before and after it runs."""
+
+    __table_args__ = (
+        # every run asks for one connection's operations a dead run left open
+        # (lost creates, started writes): without it, a scan of the whole journal
+        Index("ix_operation_connection_status", "connection", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="syncrun.id", index=True)

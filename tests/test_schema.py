@@ -229,6 +229,7 @@ def test_head_revision_is_what_alembic_finds() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [head_revision()]
     assert [rev.revision for rev in script.walk_revisions()] == [
+        "0007",
         "0006",
         "0005",
         "0004",

@@ -238,3 +238,24 @@ async def test_some_faults_still_converge_thanks_to_retries(sb: Sandbox) -> None
     assert len(listings) == 250 and all(r.ok for r in results)
     assert sb["voso"].faults.injected["error"] > 0
     assert {v["price"] for v in sb["voso"].snapshot().values()} == {8000}
+
+
+@pytest.mark.anyio
+async def test_a_sku_or_id_lookup_costs_a_page_not_the_shop(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding by SKU or reading back by id goes through the shop's indexes: the whole
+    visible list is never scanned (it made a national benchmark's lookups O(shop))."""
+    ids = [sb["voso"].seed(f"IX-{i}", f"Mục {i}", 5000 + i, 1) for i in range(300)]
+    shop = sb["voso"].shop
+
+    def scan() -> None:
+        raise AssertionError("the whole shop was scanned")
+
+    monkeypatch.setattr(shop, "visible", scan)
+    async with connect(sb) as conn:
+        found = await conn.find_by_sku("IX-123")
+        assert found is not None and found.remote_id == ids[123]
+        assert await conn.find_by_sku("IX-404") is None
+        read = await conn.get_listings([ids[7], ids[250], "999999"])
+    assert sorted(r.seller_sku for r in read) == ["IX-250", "IX-7"]

@@ -318,22 +318,30 @@ class VosoSandbox(SandboxPlatform):
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
             return _fail(400, "VALIDATION_ERROR", f"limit must be 1 to {MAX_LIMIT}")
         limit = int(limit_text)
-        items = self.shop.visible()
-        if "seller_sku" in query:
-            items = [i for i in items if i.sku == query["seller_sku"]]
-        if "product_ids" in query:
-            wanted = [i for i in query["product_ids"].split(",") if i]
-            if not 1 <= len(wanted) <= MAX_LIMIT:
-                return _fail(400, "VALIDATION_ERROR", f"product_ids: 1 to {MAX_LIMIT} ids")
-            chosen = set(wanted)
-            items = [i for i in items if i.remote_id in chosen]
+        after: int | None = None
         if "cursor" in query:
             after = _decode_cursor(query["cursor"])
             if after is None:
                 return _fail(400, "VALIDATION_ERROR", "cursor is not one this API issued")
-            items = [i for i in items if int(i.remote_id) > after]
-        page = items[:limit]
-        more = len(items) > limit
+        wanted: list[str] = []
+        if "product_ids" in query:
+            wanted = [i for i in query["product_ids"].split(",") if i]
+            if not 1 <= len(wanted) <= MAX_LIMIT:
+                return _fail(400, "VALIDATION_ERROR", f"product_ids: 1 to {MAX_LIMIT} ids")
+        # Each filter is an index lookup, so a page costs O(page), not O(shop).
+        if "seller_sku" not in query and "product_ids" not in query:
+            page, more = self.shop.page_after(after, limit)
+        else:
+            if "seller_sku" in query:
+                found = self.shop.by_sku(query["seller_sku"])
+                items = [found] if found is not None else []
+                if "product_ids" in query:
+                    items = [i for i in items if i.remote_id in set(wanted)]
+            else:
+                items = self.shop.visible_by_ids(wanted)
+            if after is not None:
+                items = [i for i in items if int(i.remote_id) > after]
+            page, more = items[:limit], len(items) > limit
         return _ok(
             [_render(i) for i in page],
             next_cursor=_encode_cursor(page[-1].remote_id) if more else None,
