@@ -156,3 +156,18 @@ def test_benchmark_runs_with_a_small_catalog() -> None:
     naive = doc["naive"]
     assert naive["writes"] > 0 and naive["requests"] >= naive["looked_up"]
     assert naive["ratio_naive_to_ocopsync"] > 0
+
+
+def test_planning_benchmark_runs() -> None:
+    """The pure-planning benchmark, tiny: it prints one line per size and plans nothing."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_planning.py"), "--sizes", "50", "500"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["50", "500"]
+    assert all("us each" in line for line in lines)
