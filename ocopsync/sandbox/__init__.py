@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
@@ -120,7 +121,13 @@ class SandboxApp(Starlette):
                 if drop.kind is None:
                     await send(message)
 
-            await super().__call__(scope, receive, send_unless_dropped)
+            try:
+                await super().__call__(scope, receive, send_unless_dropped)
+            except ClientDisconnect:
+                # The client went away before its body arrived (a benchmark worker
+                # ending, a timeout): nobody is left to answer, and it is no error of
+                # the emulated platform's, so it is not logged as one.
+                return
             if drop.kind is DropKind.AFTER:
                 raise AnswerDropped()
 
