@@ -200,9 +200,11 @@ class ConnectionApplier:
             elif action is Action.UPDATE_CONTENT:
                 await self._content_updates(batch)
             elif action is Action.UPDATE_STOCK:
-                await self._batches(batch, caps.stock_batch, self._stock_call, self._stock_done)
+                size = caps.stock_batch if caps.stock_batch > 1 else caps.single_writes_in_flight
+                await self._batches(batch, size, self._stock_call, self._stock_done)
             elif action is Action.UPDATE_PRICE:
-                await self._batches(batch, caps.price_batch, self._price_call, self._price_done)
+                size = caps.price_batch if caps.price_batch > 1 else caps.single_writes_in_flight
+                await self._batches(batch, size, self._price_call, self._price_done)
             else:
                 await self._batches(batch, caps.status_batch, self._status_call, self._status_done)
         if self._written and not self.outcome.stopped:

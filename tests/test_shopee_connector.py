@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from ocopsync.connectors.base import (
     StockUpdate,
     Tokens,
 )
-from ocopsync.connectors.shopee import ShopeeConnector
+from ocopsync.connectors.shopee import WRITES_IN_FLIGHT, ShopeeConnector
 from ocopsync.errors import (
     AuthExpiredError,
     ConnectorError,
@@ -227,6 +228,35 @@ async def test_stocks_one_item_per_call_as_seller_stock(conn: ShopeeConnector) -
     assert results[0].ok
     assert isinstance(results[1].error, RejectedError)
     assert results[1].error.code == "error_item_not_found"
+
+
+async def test_single_item_writes_keep_several_in_flight_and_fail_alone(
+    conn: ShopeeConnector,
+) -> None:
+    """Shopee has no batch write: apply hands over WRITES_IN_FLIGHT updates at once and
+    they are sent together; one item's failure after its retries is that item's alone."""
+    assert ShopeeConnector.capabilities.single_writes_in_flight == WRITES_IN_FLIGHT > 1
+    active = peak = 0
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        for _ in range(5):  # let the other writes reach the transport meanwhile
+            await asyncio.sleep(0)
+        active -= 1
+        if json.loads(request.content)["item_id"] == 2:
+            return httpx.Response(503)
+        return ok({"success_list": [{"model_id": 0, "stock": 5}]})
+
+    updates = [StockUpdate(str(i), f"S{i}", 5) for i in range(1, WRITES_IN_FLIGHT + 1)]
+    with respx.mock(base_url=BASE) as mock:
+        mock.post("/api/v2/product/update_stock").mock(side_effect=answer)
+        results = await conn.update_stocks(updates)
+    assert peak == WRITES_IN_FLIGHT
+    assert [r.sku for r in results] == [u.sku for u in updates]
+    assert [r.ok for r in results] == [i != 2 for i in range(1, WRITES_IN_FLIGHT + 1)]
+    assert isinstance(results[1].error, TransientError), "unknown outcome: it may have landed"
 
 
 async def test_set_status_batches_of_50_with_per_item_outcomes(conn: ShopeeConnector) -> None:

@@ -81,6 +81,11 @@ class Capabilities:
     read_batch: int = 0
     """Most listings one :meth:`Connector.get_listings` request reads back by id (0: the
     connector cannot, and its writes are not verified)."""
+    single_writes_in_flight: int = 1
+    """With one item per price or stock request (``*_batch`` 1), how many such requests
+    one :meth:`Connector.update_prices` / :meth:`Connector.update_stocks` call may be
+    given and keep in flight at once, under the connection's rate limit: a platform
+    without batch writes is otherwise bound by round trips, one listing at a time."""
     discovery: bool = False
     """True when the connector implements :class:`Discovery` (categories, attributes,
     brands, limits)."""

@@ -97,6 +97,7 @@ Our choices where the docs are silent (facts NF), shared with the sandbox by thi
 
 from __future__ import annotations
 
+import asyncio
 import urllib.parse
 from collections.abc import AsyncIterator, Callable, Sequence
 from functools import partial
@@ -125,6 +126,7 @@ from ocopsync.connectors.images import download_image
 from ocopsync.connectors.shopee_orders import OrderReading
 from ocopsync.errors import (
     AuthExpiredError,
+    ConnectorError,
     FatalConfigError,
     RateLimitedError,
     RejectedError,
@@ -142,6 +144,9 @@ PLATFORM = sp.PLATFORM
 REFRESH_MARGIN_S = 60.0
 """Refresh this long before the known expiry instead of spending a call to learn it."""
 MAX_SEARCH_PAGES = 10
+WRITES_IN_FLIGHT = 4
+"""Single-item price/stock requests kept in flight at once (Shopee has no batch write):
+enough to hide a round trip, within the limiter's pace; apply hands over this many."""
 
 T = TypeVar("T")
 Query = Sequence[tuple[str, str]]
@@ -179,6 +184,7 @@ class ShopeeConnector(OrderReading, HttpConnector):
         page_size=sp.PAGE_SIZE,
         price_batch=1,
         stock_batch=1,
+        single_writes_in_flight=WRITES_IN_FLIGHT,
         status_batch=sp.UNLIST_BATCH,
         rate_limit_per_s=10.0,
         needs_authorization=True,
@@ -633,21 +639,39 @@ class ShopeeConnector(OrderReading, HttpConnector):
             return ItemResult(sku, remote_id, exc)
         return ItemResult(sku, remote_id, failure)
 
+    async def _in_flight(
+        self, jobs: Sequence[tuple[str, str, str, Callable[..., dict[str, Any]]]]
+    ) -> list[ItemResult]:
+        """One request per item, up to :data:`WRITES_IN_FLIGHT` at once under the rate
+        limiter; each item's failure is its own result (one timing out says nothing of
+        the others, which may have landed)."""
+
+        gate = asyncio.Semaphore(WRITES_IN_FLIGHT)
+
+        async def one(sku: str, remote_id: str, path: str, body: Callable[..., Any]) -> ItemResult:
+            async with gate:
+                try:
+                    return await self._one_item(sku, remote_id, path, body)
+                except ConnectorError as exc:
+                    return ItemResult(sku, remote_id, exc)
+
+        return list(await asyncio.gather(*(one(*job) for job in jobs)))
+
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> list[ItemResult]:
-        return [
-            await self._one_item(
-                u.sku, u.remote_id, sp.UPDATE_PRICE_PATH, partial(sp.price_body, price=u.price)
-            )
-            for u in updates
-        ]
+        return await self._in_flight(
+            [
+                (u.sku, u.remote_id, sp.UPDATE_PRICE_PATH, partial(sp.price_body, price=u.price))
+                for u in updates
+            ]
+        )
 
     async def update_stocks(self, updates: Sequence[StockUpdate]) -> list[ItemResult]:
-        return [
-            await self._one_item(
-                u.sku, u.remote_id, sp.UPDATE_STOCK_PATH, partial(sp.stock_body, stock=u.stock)
-            )
-            for u in updates
-        ]
+        return await self._in_flight(
+            [
+                (u.sku, u.remote_id, sp.UPDATE_STOCK_PATH, partial(sp.stock_body, stock=u.stock))
+                for u in updates
+            ]
+        )
 
     async def set_status(self, changes: Sequence[StatusChange]) -> list[ItemResult]:
         """unlist_item, 50 items a call. Shopee lists and unlists whole items: a variant's
