@@ -47,7 +47,8 @@ def for_connection(draft: ListingDraft, facts: PlatformFacts) -> tuple[ListingDr
     """
     category = facts.category_map.get(draft.group, "")
     if not facts.discovery or not category:
-        return replace(draft, category_id=category), []
+        same = category == draft.category_id  # a copy per product x connection for nothing
+        return (draft if same else replace(draft, category_id=category)), []
     problems: list[str] = []
     specs = facts.attributes.get(category)
     if specs is None:

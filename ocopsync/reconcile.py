@@ -196,10 +196,11 @@ def plan_connection(
     """Unlisted variants per parent SKU: (item, price, stock, stock rule, master)."""
     content_groups: set[str] = set()
     """Listing groups already given an update_content (one per multi-variant listing)."""
-    group_first: dict[str, CatalogItem] = {}
+    group_members: dict[str, list[CatalogItem]] = {}
+    """The catalog rows of each variant group, in catalog order (the first gives content)."""
     for item in items:
         if item.parent_sku:
-            group_first.setdefault(item.parent_sku, item)
+            group_members.setdefault(item.parent_sku, []).append(item)
 
     def op(
         sku: str,
@@ -303,7 +304,8 @@ def plan_connection(
                 {"stock": listing.stock, "master": master},
             )
         if content_updates:
-            source = group_first.get(item.parent_sku, item)
+            family = group_members.get(item.parent_sku, [item])
+            source = family[0]
             change = _content_change(source, listing, mine, content_groups)
             if change is not None:
                 fields, wanted = change
@@ -319,12 +321,7 @@ def plan_connection(
                         "listing": asdict(source.draft),
                         "content": wanted,
                         "siblings": [
-                            i.sku
-                            for i in items
-                            if i.parent_sku
-                            and i.parent_sku == item.parent_sku
-                            and i.sku != sku
-                            and i.sku in remote_by_sku
+                            i.sku for i in family if i.sku != sku and i.sku in remote_by_sku
                         ],
                     },
                     {"content_sent": dict(mine.content_sent or {}) if mine else {}},
@@ -333,9 +330,7 @@ def plan_connection(
             unchanged += 1
 
     for parent, members in grouped.items():
-        siblings = [
-            remote_by_sku[i.sku] for i in items if i.parent_sku == parent and i.sku in remote_by_sku
-        ]
+        siblings = [remote_by_sku[i.sku] for i in group_members[parent] if i.sku in remote_by_sku]
         group_remote_id = next((r.group_id for r in siblings if r.group_id), "")
         first = members[0][0].draft
         group = replace(
