@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import math
 import os
@@ -290,9 +291,12 @@ async def worker_sync(
     apply_module.ConnectionApplier._verify = counted_verify  # type: ignore[method-assign]
     engine = make_engine(job["db"])
     harness = Harness(transport=worker_transport(transport, recorder), retry_wait_scale=0)
+    profiler = cProfile.Profile() if job.get("profile") else None
     cpu_before, started = cpu_s(), time.perf_counter()
     recorder.started = started
     try:
+        if profiler is not None:
+            profiler.enable()
         result = await run(
             engine,
             settings,
@@ -300,6 +304,9 @@ async def worker_sync(
             harness,
         )
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(job["profile"])
         apply_module.ConnectionApplier._verify = original_verify  # type: ignore[method-assign]
     wall = time.perf_counter() - started
     cpu = cpu_s() - cpu_before
@@ -322,6 +329,7 @@ async def worker_sync(
         "wall_s": wall,
         "cpu_s": cpu,
         "peak_rss_mib": peak_rss_mib(),
+        "phases_s": {k: round(v, 2) for k, v in result.phases.items()},
         "applied": result.applied,
         "failed": result.failed,
         "skipped": result.skipped,
@@ -421,6 +429,7 @@ class Bench:
     today: date
     connections: list[dict[str, Any]] = field(default_factory=list)
     jobs: int = 0
+    profiled: list[str] = field(default_factory=list)
 
     def configure(self, rate: float) -> None:
         """Connection settings at a client rate (0: unlimited), from the sandbox's own
@@ -534,6 +543,7 @@ def summarise(
         "cpu_s": round(out["cpu_s"], 2),
         "sandbox_cpu_s": round(sandbox_cpu, 2),
         "peak_rss_mib": round(out["peak_rss_mib"], 1),
+        "phases_s": out.get("phases_s", {}),
         "requests": requests,
         "minimum_requests": total_min,
         "responses_429": sum(c["responses_429"] for c in out["connections"].values()),
@@ -595,6 +605,10 @@ async def authorize(bench: Bench) -> None:
 
 def measure(bench: Bench, label: str, quota: float = 0.0, **extra: Any) -> dict[str, Any]:
     listed = bench.handle("listed")
+    if bench.args.profile:  # one cProfile file per scenario, named after it
+        name = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-")
+        extra["profile"] = str(Path(bench.args.profile) / f"{len(bench.profiled):02d}-{name}.prof")
+        bench.profiled.append(extra["profile"])
     before = bench.sandbox_cpu()
     out = bench.job("sync", **extra)
     return summarise(
@@ -635,6 +649,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
             noop["floor_requests"] = floor["requests"]
             noop["ratio_to_floor"] = round(noop["wall_s"] / floor["wall_s"], 2)
             scenarios.append(noop)
+            if args.only_noop:
+                return document(args, scenarios, None)
             changed = change_ten_percent(db, seed=3)
             scenarios.append(measure(bench, f"10% drift ({changed} products)"))
             placed = handle("orders", {"seed": 5})["placed"]
@@ -663,16 +679,22 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
                 naive["ocopsync_wall_s"] = drift["wall_s"]
                 naive["ratio_naive_to_ocopsync"] = round(naive["wall_s"] / drift["wall_s"], 1)
                 scenarios.append(drift)
-            return {
-                "products": args.products,
-                "latency_ms": args.latency_ms,
-                "sandbox": "in-process" if args.in_process else "own process",
-                "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-                "scenarios": scenarios,
-                "naive": naive,
-            }
+            return document(args, scenarios, naive)
         finally:
             handle.close()
+
+
+def document(
+    args: argparse.Namespace, scenarios: list[dict[str, Any]], naive: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "products": args.products,
+        "latency_ms": args.latency_ms,
+        "sandbox": "in-process" if args.in_process else "own process",
+        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "scenarios": scenarios,
+        "naive": naive,
+    }
 
 
 def print_table(doc: dict[str, Any]) -> None:
@@ -712,6 +734,9 @@ def print_table(doc: dict[str, Any]) -> None:
                 f"{'':>9}{'':>9}{'':>7}{s['floor_requests']:>9}"
             )
     for s in doc["scenarios"]:
+        phases = ", ".join(f"{k} {v}" for k, v in s.get("phases_s", {}).items())
+        print(f"wall s per step, {s['scenario']}: {phases}")
+    for s in doc["scenarios"]:
         if s.get("ratio_to_bound"):
             cells = ", ".join(
                 f"{n.removeprefix('bench-')} {c['ratio_to_bound']}x"
@@ -737,6 +762,12 @@ def main() -> None:
         "--faults",
         help='sandbox fault injection for every scenario, e.g. \'{"error_rate": 0.05, '
         '"rate_limit_rate": 0.02, "drop_rate": 0.01, "seed": 1}\' (retries count as requests)',
+    )
+    parser.add_argument(
+        "--only-noop", action="store_true", help="stop after the first sync and the no-op"
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="write a cProfile file per scenario into DIR"
     )
     parser.add_argument("--serve-sandbox", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--worker", nargs=2, metavar=("KIND", "JOB"), help=argparse.SUPPRESS)

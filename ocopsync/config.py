@@ -155,6 +155,9 @@ class OptionsTable(BaseModel):
     attribute_defaults: dict[str, dict[str, str]] | None = None
     """Per category id (or OCOP group): attribute name -> value used when the catalog's
     ``attributes`` column does not give one (``{"100860" = {"Loại trà" = "Trà xanh"}}``)."""
+    fetch_in_flight: int | None = Field(default=None, ge=1, le=16)
+    """Page requests in flight per shop while reading listings, where the platform
+    pages by number or offset (default 4; 1 reads one page at a time)."""
     discovery_max_age_days: int | None = Field(default=None, ge=0, le=3650)
     """Days a cached category tree, attribute or brand list stays fresh (default 7;
     0 asks the platform every time)."""

@@ -12,12 +12,12 @@ sending it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ocopsync.attributes import ProductFacts, brand_id, resolve
 from ocopsync.i18n import _
 from ocopsync.image_rules import image_problems
-from ocopsync.records import Brand, CategoryAttribute, ItemLimits, ListingDraft
+from ocopsync.records import AttributeValue, Brand, CategoryAttribute, ItemLimits, ListingDraft
 
 
 @dataclass(frozen=True)
@@ -45,37 +45,76 @@ def for_connection(draft: ListingDraft, facts: PlatformFacts) -> tuple[ListingDr
     go out resolved for the category (key = the platform's attribute id or name). A
     platform without discovery gets the catalog's pairs as they are.
     """
-    category = facts.category_map.get(draft.group, "")
-    if not facts.discovery or not category:
-        same = category == draft.category_id  # a copy per product x connection for nothing
-        return (draft if same else replace(draft, category_id=category)), []
-    problems: list[str] = []
-    specs = facts.attributes.get(category)
-    if specs is None:
-        problems.append(
-            _(
-                "the attributes of {platform} category {category} are not known yet: run "
-                "ocopsync categories refresh {connection}"
-            ).format(platform=facts.platform, category=category, connection=facts.connection)
+    return Shaper(facts).shape(draft)
+
+
+class Shaper:
+    """:func:`for_connection` over one connection's whole catalog, remembering each
+    resolution: the products of one cooperative share their category, attributes and
+    facts, so a national run of 17,000 products x 6 connections resolves a few hundred
+    distinct cases, not 100,000."""
+
+    def __init__(self, facts: PlatformFacts) -> None:
+        self.facts = facts
+        self._resolved: dict[
+            tuple[object, ...], tuple[tuple[AttributeValue, ...], str, tuple[str, ...]]
+        ] = {}
+
+    def shape(self, draft: ListingDraft) -> tuple[ListingDraft, list[str]]:
+        facts = self.facts
+        category = facts.category_map.get(draft.group, "")
+        if not facts.discovery or not category:
+            same = category == draft.category_id  # a copy per product x connection for nothing
+            return (draft if same else _with(draft, category_id=category)), []
+        key = (
+            category,
+            draft.group,
+            draft.attributes,
+            draft.province,
+            draft.weight_g,
+            draft.stars,
+            draft.brand,
         )
-    defaults = {**facts.defaults.get(draft.group, {}), **facts.defaults.get(category, {})}
-    resolution = resolve(
-        specs or (),
-        [(a.key, a.value) for a in draft.attributes],
-        facts=ProductFacts(draft.province, draft.weight_g, draft.stars, draft.brand),
-        defaults=defaults,
-    )
-    problems.extend(resolution.missing)
-    brands = [(b.brand_id, b.name) for b in facts.brands.get(category, ())]
-    return (
-        replace(
-            draft,
-            category_id=category,
-            attributes=resolution.values,
-            brand_id=brand_id(brands, draft.brand),
-        ),
-        problems,
-    )
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(draft, category)
+        values, brand, problems = found
+        shaped = _with(draft, category_id=category, attributes=values, brand_id=brand)
+        return shaped, list(problems)
+
+    def _resolve(
+        self, draft: ListingDraft, category: str
+    ) -> tuple[tuple[AttributeValue, ...], str, tuple[str, ...]]:
+        facts = self.facts
+        problems: list[str] = []
+        specs = facts.attributes.get(category)
+        if specs is None:
+            problems.append(
+                _(
+                    "the attributes of {platform} category {category} are not known yet: run "
+                    "ocopsync categories refresh {connection}"
+                ).format(platform=facts.platform, category=category, connection=facts.connection)
+            )
+        defaults = {**facts.defaults.get(draft.group, {}), **facts.defaults.get(category, {})}
+        resolution = resolve(
+            specs or (),
+            [(a.key, a.value) for a in draft.attributes],
+            facts=ProductFacts(draft.province, draft.weight_g, draft.stars, draft.brand),
+            defaults=defaults,
+        )
+        problems.extend(resolution.missing)
+        brands = [(b.brand_id, b.name) for b in facts.brands.get(category, ())]
+        return resolution.values, brand_id(brands, draft.brand), tuple(problems)
+
+
+def _with(draft: ListingDraft, **changes: object) -> ListingDraft:
+    """``dataclasses.replace`` without running ``__init__`` over the draft's 19 fields
+    again (6 us a call, 100,000 calls a national run). Sound for ListingDraft: frozen,
+    no ``__post_init__``, no slots, every field a plain value."""
+    shaped: ListingDraft = object.__new__(ListingDraft)
+    shaped.__dict__.update(draft.__dict__)
+    shaped.__dict__.update(changes)
+    return shaped
 
 
 def create_problems(draft: ListingDraft, facts: PlatformFacts) -> list[str]:

@@ -8,7 +8,8 @@ Committed apart, a crash between them recounts every sale (or loses one).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from ocopsync.models import (
 )
 from ocopsync.records import OpStatus, RunStatus
 from ocopsync.stock import BookedLine, ListingState, LostCreate, Observation
-from ocopsync.store.listings import ListingRow
+from ocopsync.store.listings import ListingRow, load_listings
 
 _LISTINGS: Table = Listing.__table__  # type: ignore[attr-defined]
 _LINES: Table = OrderLineRecord.__table__  # type: ignore[attr-defined]
@@ -137,14 +138,17 @@ def record_observation(
     *,
     run_id: int | None,
     when: datetime,
+    changes: ListingChanges | None = None,
 ) -> dict[str, int]:
     """Write everything settlement decided in one transaction; return the master stock
     of the SKUs that moved, as the database holds it after the commit."""
+    if changes is None:
+        changes = listing_changes(observation, seen)
     with Session(engine) as session:
         conn = session.connection()
         apply_moves(conn, observation.moves)
         _write_lines(conn, observation, run_id, when)
-        _write_listings(conn, observation, seen, when)
+        _write_listings(conn, changes, seen, when)
         _write_resolutions(conn, observation)
         _write_cursors(conn, seen, when)
         moved = sorted({m.sku for m in observation.moves})
@@ -211,44 +215,91 @@ def _write_lines(conn: Connection, obs: Observation, run_id: int | None, when: d
         )
 
 
-def _write_listings(
-    conn: Connection, obs: Observation, seen: Sequence[SeenConnection], when: datetime
-) -> None:
-    platforms = {s.connection: s.platform for s in seen}
+@dataclass
+class ListingChanges:
+    """What an observation changes in the listing rows: computed once, written by
+    :func:`record_observation` and applied to the rows the run holds by
+    :func:`apply_to_rows`, so the two can never disagree and nothing is read twice."""
+
+    updates: list[tuple[ListingRow, ListingState]] = field(default_factory=list)
+    """Known rows whose settled values moved (a no-op run has none)."""
+    inserts: list[tuple[str, str, ListingState]] = field(default_factory=list)
+    """``(connection, sku, state)`` of rows settlement adds (adopted listings)."""
+    statuses: list[tuple[ListingRow, str]] = field(default_factory=list)
+    """Known rows whose remote status changed (``missing`` once gone)."""
+
+
+def listing_changes(obs: Observation, seen: Sequence[SeenConnection]) -> ListingChanges:
     rows_by_conn = {s.connection: s.listings for s in seen}
-    updates: list[dict[str, Any]] = []
-    inserts: list[dict[str, Any]] = []
+    changes = ListingChanges()
     for (connection, sku), state in obs.listings.items():
-        values = {
-            "remote_id": state.remote_id,
-            "last_stock": state.last_stock,
-            "booked_since_push": state.booked_since_push,
-            "pending_stock": state.pending_stock,
-            "pending_op_id": state.pending_op_id,
-            "pending_booked_base": state.pending_booked_base,
-            "uncertain_units": state.uncertain_units,
-            "uncertain_detail": state.uncertain_detail,
-            "updated_at": when,
-        }
         row = rows_by_conn.get(connection, {}).get(sku)
         if row is not None and row.id is not None:
-            if _unchanged(row, state):
-                continue  # a no-op run rewrote every row here; only what moved is written
-            updates.append({"_id": row.id, **values})
+            if not _unchanged(row, state):
+                changes.updates.append((row, state))
         else:
-            inserts.append(
-                {
-                    "connection": connection,
-                    "platform": platforms.get(connection, ""),
-                    "sku": sku,
-                    "seller_sku": sku,
-                    "remote_status": "live",
-                    "created_at": when,
-                    "last_seen": when,
-                    **values,
-                }
-            )
-    if updates:
+            changes.inserts.append((connection, sku, state))
+    for s in seen:
+        for sku in s.missing:
+            row = s.listings.get(sku)
+            if row is not None and row.remote_status != "missing":
+                changes.statuses.append((row, "missing"))
+        for sku, status in s.statuses.items():
+            row = s.listings.get(sku)
+            if row is not None and row.remote_status != status:
+                changes.statuses.append((row, status))
+    return changes
+
+
+def apply_to_rows(
+    engine: Engine, changes: ListingChanges, seen: Sequence[SeenConnection]
+) -> list[ListingRow]:
+    """Make the rows the run holds what :func:`record_observation` wrote (after its
+    commit), instead of reading every row again; rows it inserted are read (their ids).
+    Returns copies of the rows as they were before, for the plan's "what we knew"."""
+    before = [copy(row) for row, _ in changes.updates]
+    for row, state in changes.updates:
+        for name in _STATE_FIELDS:
+            setattr(row, name, getattr(state, name))
+    for row, status in changes.statuses:
+        row.remote_status = status
+    inserted: dict[str, set[str]] = {}
+    for connection, sku, _state in changes.inserts:
+        inserted.setdefault(connection, set()).add(sku)
+    held = {s.connection: s.listings for s in seen}
+    for connection, skus in inserted.items():
+        rows = held.get(connection)
+        if isinstance(rows, dict):
+            rows.update(load_listings(engine, connection, skus=skus))
+    return before
+
+
+def _write_listings(
+    conn: Connection,
+    changes: ListingChanges,
+    seen: Sequence[SeenConnection],
+    when: datetime,
+) -> None:
+    platforms = {s.connection: s.platform for s in seen}
+
+    def values(state: ListingState) -> dict[str, Any]:
+        return {**{f: getattr(state, f) for f in _STATE_FIELDS}, "updated_at": when}
+
+    updates = [{"_id": row.id, **values(state)} for row, state in changes.updates]
+    inserts = [
+        {
+            "connection": connection,
+            "platform": platforms.get(connection, ""),
+            "sku": sku,
+            "seller_sku": sku,
+            "remote_status": "live",
+            "created_at": when,
+            "last_seen": when,
+            **values(state),
+        }
+        for connection, sku, state in changes.inserts
+    ]
+    if updates:  # a no-op run rewrote every row here; only what moved is written
         conn.execute(
             update(_LISTINGS)
             .where(_LISTINGS.c.id == bindparam("_id"))
@@ -257,27 +308,18 @@ def _write_listings(
         )
     if inserts:
         conn.execute(insert(_LISTINGS), inserts)
-    status_changes: list[dict[str, Any]] = []
     for s in seen:
-        for sku in s.missing:
-            row = s.listings.get(sku)
-            if row is not None and row.remote_status != "missing":
-                status_changes.append({"_id": row.id, "remote_status": "missing"})
-        for sku, status in s.statuses.items():
-            row = s.listings.get(sku)
-            if row is not None and row.remote_status != status:
-                status_changes.append({"_id": row.id, "remote_status": status})
         conn.execute(
             update(_LISTINGS)
             .where(_LISTINGS.c.connection == s.connection, _LISTINGS.c.remote_status != "missing")
             .values(last_seen=when)
         )
-    if status_changes:
+    if changes.statuses:
         conn.execute(
             update(_LISTINGS)
             .where(_LISTINGS.c.id == bindparam("_id"))
             .values(remote_status=bindparam("remote_status")),
-            status_changes,
+            [{"_id": row.id, "remote_status": status} for row, status in changes.statuses],
         )
 
 

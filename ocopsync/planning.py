@@ -9,7 +9,7 @@ pushed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -25,12 +25,14 @@ from ocopsync.connectors.base import (
     RemoteListing,
 )
 from ocopsync.content import content_of
-from ocopsync.listing_facts import PlatformFacts, create_problems, for_connection
+from ocopsync.listing_facts import PlatformFacts, Shaper, create_problems
 from ocopsync.models import Product, utcnow
 from ocopsync.observe_store import (
     SeenConnection,
+    apply_to_rows,
     booked_lines,
     held_units,
+    listing_changes,
     lost_creates,
     record_observation,
     resolve_started,
@@ -38,7 +40,7 @@ from ocopsync.observe_store import (
     state_of,
 )
 from ocopsync.oversell import StockRules
-from ocopsync.reconcile import Action, CatalogItem, ConnectionPlan, KnownListing, plan_connection
+from ocopsync.reconcile import Action, CatalogItem, ConnectionPlan, KnownRow, plan_connection
 from ocopsync.records import AttributeValue, OpStatus, SalesSource, draft_from_dict
 from ocopsync.stock import (
     ConnectionObservation,
@@ -48,7 +50,7 @@ from ocopsync.stock import (
     settle,
     stock_reason,
 )
-from ocopsync.store import ListingRow, all_stock, load_listings
+from ocopsync.store import ListingRow, all_stock, load_listings, load_products
 from ocopsync.store.content import set_content_baselines
 
 
@@ -107,10 +109,53 @@ class Planned:
     observation: Observation
 
 
+@dataclass
+class CatalogView:
+    """What planning needs of our own database and catalog, none of it from a platform,
+    each built once for every connection (the drafts, eligibility, oversell rules).
+
+    Read after the fetch, not beside it in a thread: measured at 6,000 products, a thread
+    cost 0.5 s more CPU (the GIL passed back and forth with the event loop parsing
+    pages) and gained no wall time, since the fetch keeps the loop busy."""
+
+    products: list[Product]
+    drafts: dict[str, ListingDraft]
+    """The catalog's draft per SKU, before any connection's shaping."""
+    rules: dict[str, StockRules | None]
+    ineligible: dict[int, dict[str, str | None]]
+    """Why a SKU may not be listed, per ``min_stars`` the connections use."""
+    listings: dict[str, dict[str, ListingRow]]
+    """Our rows per connection (only a run holding the connection's lock, this one,
+    changes them)."""
+
+
+def prepare(
+    engine: Engine, opened: Sequence[OpenConnection], entity: str | None, today: date
+) -> CatalogView:
+    products = load_products(engine, entity)
+    ineligible = {
+        stars: {
+            p.sku: catalog.ineligibility_reason(p, min_stars=stars, today=today) for p in products
+        }
+        for stars in sorted({o.settings.policy.min_stars for o in opened})
+    }
+    return CatalogView(
+        products=products,
+        drafts={p.sku: draft_of(p) for p in products},
+        rules={p.sku: product_rules(p) for p in products},
+        ineligible=ineligible,
+        listings={
+            o.settings.name: load_listings(engine, o.settings.name)
+            for o in opened
+            if o.connector is not None and not o.error
+        },
+    )
+
+
 def plan_all(
     engine: Engine,
     opened: list[OpenConnection],
-    products: list[Product],
+    view: CatalogView,
     today: date,
     *,
     persist: bool,
@@ -119,16 +164,12 @@ def plan_all(
     ready = [o for o in opened if o.remote is not None and not o.error]
     master = all_stock(engine)
     observations = []
-    known_before: dict[str, dict[str, KnownListing]] = {}
+    known_before: dict[str, dict[str, KnownRow]] = {}
     for o in ready:
         assert o.remote is not None
-        o.listings = load_listings(engine, o.settings.name)
-        known_before[o.settings.name] = {
-            sku: KnownListing(
-                sku, r.remote_id, r.last_price, r.last_stock, r.pending_stock, r.content_sent
-            )
-            for sku, r in o.listings.items()
-        }
+        rows = view.listings.get(o.settings.name)
+        o.listings = rows if rows is not None else load_listings(engine, o.settings.name)
+        known_before[o.settings.name] = dict(o.listings)  # copied below if settled anew
         lines = o.order_lines or []
         observations.append(
             ConnectionObservation(
@@ -147,27 +188,40 @@ def plan_all(
     master = dict(observation.master_after)
     if persist:
         seen = [_seen(o) for o in ready]
-        master.update(record_observation(engine, observation, seen, run_id=run_id, when=utcnow()))
+        changes = listing_changes(observation, seen)
+        master.update(
+            record_observation(
+                engine, observation, seen, run_id=run_id, when=utcnow(), changes=changes
+            )
+        )
+        for row in apply_to_rows(engine, changes, seen):  # the rows as they were before
+            known_before[row.connection][row.sku] = row
         for o in ready:
             _resolve_other_writes(engine, o)
-            o.listings = load_listings(engine, o.settings.name)
     offered = {sku: stock - observation.held.get(sku, 0) for sku, stock in master.items()}
     settlements = {s.sku: s for s in observation.settlements.values() if s.noteworthy}
     platforms = {o.settings.name: o.settings.platform for o in opened}
     reasons = {sku: stock_reason(s, platforms) for sku, s in settlements.items()}
     catalog_skus = frozenset(master)  # orphans: unknown to the whole catalog
-    drafts = {p.sku: draft_of(p) for p in products}
+    products, drafts, rules = view.products, view.drafts, view.rules
     for o in ready:
         assert o.remote is not None and o.connector is not None
         min_stars = o.settings.policy.min_stars
+        why_not = view.ineligible.get(min_stars)
+        if why_not is None:
+            why_not = view.ineligible[min_stars] = {
+                p.sku: catalog.ineligibility_reason(p, min_stars=min_stars, today=today)
+                for p in products
+            }
         here = [p for p in products if o.settings.covers(p.entity_code)]
         facts = o.facts or PlatformFacts(o.settings.name, o.settings.platform, discovery=False)
-        shaped = {p.sku: for_connection(drafts[p.sku], facts) for p in here}
+        shaper = Shaper(facts)
+        shaped = {p.sku: shaper.shape(drafts[p.sku]) for p in here}
         items = [
             CatalogItem(
                 shaped[p.sku][0],
-                catalog.ineligibility_reason(p, min_stars=min_stars, today=today),
-                product_rules(p),
+                why_not[p.sku],
+                rules[p.sku],
                 parent_sku=p.parent_sku,
                 variant=p.variant,
             )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from ocopsync.content import CONTENT_FIELDS, content_of
 from ocopsync.oversell import StockRules, listed_stock
@@ -68,6 +68,24 @@ class CatalogItem:
     @property
     def sku(self) -> str:
         return self.draft.sku
+
+
+class KnownRow(Protocol):
+    """What planning reads of a remembered row: a :class:`KnownListing`, or the run's
+    own listing row as it stands (no copy per row: a national run holds 93,000)."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def remote_id(self) -> str: ...
+    @property
+    def last_price(self) -> int | None: ...
+    @property
+    def last_stock(self) -> int | None: ...
+    @property
+    def pending_stock(self) -> int | None: ...
+    @property
+    def content_sent(self) -> Mapping[str, str] | None: ...
 
 
 @dataclass(frozen=True)
@@ -141,7 +159,7 @@ class ConnectionPlan:
 
 
 def _index_remote(
-    remote: Sequence[RemoteListing], known: Mapping[str, KnownListing]
+    remote: Sequence[RemoteListing], known: Mapping[str, KnownRow]
 ) -> tuple[dict[str, RemoteListing], tuple[str, ...]]:
     """Remote listings by seller SKU; when a SKU appears twice, prefer the one we know."""
     by_sku: dict[str, RemoteListing] = {}
@@ -166,7 +184,7 @@ def plan_connection(
     platform: str,
     policy: Policy,
     items: Sequence[CatalogItem],
-    known: Mapping[str, KnownListing],
+    known: Mapping[str, KnownRow],
     remote: Sequence[RemoteListing],
     master_stock: Mapping[str, int],
     catalog_skus: frozenset[str] | set[str],
@@ -379,7 +397,7 @@ def plan_connection(
 def _content_change(
     item: CatalogItem,
     listing: RemoteListing,
-    mine: KnownListing | None,
+    mine: KnownRow | None,
     groups_done: set[str],
 ) -> tuple[tuple[str, ...], dict[str, str]] | None:
     """The content fields to send to ``listing`` and the fingerprints they will have."""

@@ -310,7 +310,8 @@ def _observe_with_orders(
     shown = remote.stock
     booked = state.booked_since_push + booked_now
     last = state.last_stock if state.last_stock is not None else shown
-    new = replace(state, booked_since_push=booked, last_stock=last)
+    same = booked == state.booked_since_push and last == state.last_stock
+    new = state if same else replace(state, booked_since_push=booked, last_stock=last)
     expected = last - booked
     if state.pending_stock is not None:
         landed = state.pending_stock - (booked - state.pending_booked_base)

@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ from ocopsync.i18n import _
 from ocopsync.models import as_utc, utcnow
 from ocopsync.observe_store import order_cursor
 from ocopsync.plan_file import SavedPlan, stale_reason
-from ocopsync.planning import OpenConnection, plan_all
+from ocopsync.planning import OpenConnection, plan_all, prepare
 from ocopsync.reconcile import ConnectionPlan, PlannedOperation
 from ocopsync.records import RunStatus, SalesSource
 from ocopsync.stock import StockSettlement, index_remote
@@ -60,7 +61,6 @@ from ocopsync.store import (
     acquire_lock,
     close_dead_runs,
     finish_run,
-    load_products,
     record_connections,
     release_lock,
     renew_lease,
@@ -109,6 +109,9 @@ class SyncResult:
     skipped: int = 0
     stale: int = 0
     not_applied: int = 0
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per step (fetch, read, discovery, plan, apply, snapshot): where a slow run's time
+    went, kept in the run's summary."""
 
     @property
     def nothing_could_be_done(self) -> bool:
@@ -160,18 +163,23 @@ async def run(
         faultpoints.reach("run.started")
     opened = [_open(c, engine, harness) for c in chosen]
     lease = LeaseKeeper(engine, run_id) if run_id is not None else None
+    clock = PhaseClock()
     try:
         if run_id is not None:
             for o in opened:
                 _lock(engine, o, run_id)
         await asyncio.gather(*(_fetch(o, engine) for o in opened))
-        products = load_products(engine, request.entity)
-        await refresh_for_creates(engine, opened, products)
+        clock.lap("fetch")
+        view = prepare(engine, opened, request.entity, request.today)
+        clock.lap("read")
+        await refresh_for_creates(engine, opened, view.products)
         for o in opened:
             o.facts = facts_for(engine, o)
+        clock.lap("discovery")
         planned = plan_all(
-            engine, opened, products, request.today, persist=request.apply, run_id=run_id
+            engine, opened, view, request.today, persist=request.apply, run_id=run_id
         )
+        clock.lap("plan")
         settlements = planned.settlements
         stale: dict[str, list[tuple[PlannedOperation, str]]] = {}
         if request.saved_plan is not None:
@@ -196,9 +204,11 @@ async def run(
                 )
             )
             outcomes = {r.connection: r for r in results}
+            clock.lap("apply")
             coverage.take_snapshot(engine, settings, run_id=run_id, today=request.today)
+            clock.lap("snapshot")
         faultpoints.reach("run.before_finish")
-        return _finish(engine, run_id, opened, outcomes, settlements)
+        return _finish(engine, run_id, opened, outcomes, settlements, clock.laps)
     except BaseException as exc:
         if run_id is not None:  # whatever escaped, the run is closed, never left running
             logging.getLogger(__name__).debug("run %s stopped", run_id, exc_info=True)
@@ -352,6 +362,19 @@ async def _fetch_orders(opened: OpenConnection, engine: Engine, until: datetime)
         opened.order_requests = getattr(http, "requests_sent", 0) - before
 
 
+class PhaseClock:
+    """Wall seconds per step of a run, in order (a monotonic clock)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._mark
+        self._mark = now
+
+
 class LeaseKeeper:
     """Renews a run's lease (and its locks) from a thread while the run works, so a run
     on another machine that dies stops renewing and is recognised as dead."""
@@ -381,6 +404,7 @@ def _finish(
     opened: list[OpenConnection],
     outcomes: Mapping[str, ConnectionOutcome],
     settlements: Mapping[str, StockSettlement],
+    phases: Mapping[str, float],
 ) -> SyncResult:
     connections = []
     for o in opened:
@@ -443,6 +467,7 @@ def _finish(
         skipped=skipped,
         stale=sum(c["stale"] for c in connections),
         not_applied=sum(c["not_applied"] for c in connections),
+        phases=dict(phases),
     )
     if run_id is not None:
         finish_run(
@@ -476,4 +501,5 @@ def summary_of(result: SyncResult) -> dict[str, Any]:
         ],
         "orphans": sum(len(p.orphans) for p in result.plans),
         "adoptions": sum(len(p.adoptions) for p in result.plans),
+        "phases_s": {name: round(seconds, 3) for name, seconds in result.phases.items()},
     }

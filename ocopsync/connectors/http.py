@@ -38,6 +38,7 @@ from tenacity.wait import wait_base
 
 from ocopsync import __version__
 from ocopsync.connectors.base import Capabilities, ConnectorContext, Tokens, TokenStore
+from ocopsync.connectors.paging import in_flight_of
 from ocopsync.errors import (
     AuthExpiredError,
     RateLimitedError,
@@ -228,11 +229,14 @@ class HttpConnector:
     platform: ClassVar[str]
     capabilities: ClassVar[Capabilities]
     http: PlatformHttp
+    fetch_in_flight: int = 1
+    """Listing pages read at once where paging allows it (:mod:`.paging`)."""
 
     def _start_http(self, ctx: ConnectorContext) -> None:
         default = self.capabilities.rate_limit_per_s
         rate = float(ctx.settings.options.get("rate_limit_per_s", default))
         self.http = PlatformHttp(ctx, platform=self.platform, rate_limit_per_s=rate)
+        self.fetch_in_flight = in_flight_of(ctx.settings.options)
         for name, value in ctx.credentials.items():
             if any(word in name.lower() for word in SECRET_CREDENTIALS):
                 register_secret(str(value))

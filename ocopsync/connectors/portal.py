@@ -71,6 +71,7 @@ from ocopsync.connectors.base import (
     chunked,
 )
 from ocopsync.connectors.http import HttpConnector
+from ocopsync.connectors.paging import in_order
 from ocopsync.connectors.portal_payloads import (
     ITEM_LIMITS,
     ORDER_PAGE_SIZE,
@@ -134,16 +135,22 @@ class PortalConnector(HttpConnector):
         return await self.http.call(attempt)
 
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
-        page = 1
+        """Page 1, then the pages its ``total`` implies, ``fetch_in_flight`` at once."""
         size = self.capabilities.page_size
-        while True:
+
+        async def page_of(page: int) -> tuple[list[RemoteListing], int]:
             params = {"page": page, "page_size": size}
-            items, total = await self._request("GET", PRODUCTS, product_page, params=params)
+            return await self._request("GET", PRODUCTS, product_page, params=params)
+
+        items, total = await page_of(1)
+        for listing in items:
+            yield listing
+        if len(items) < size or size >= total:
+            return
+        rest = (partial(page_of, page) for page in range(2, -(-total // size) + 1))
+        async for items, _total in in_order(rest, self.fetch_in_flight):
             for listing in items:
                 yield listing
-            if len(items) < size or page * size >= total:
-                return
-            page += 1
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
         window = {"updated_from": iso(since), "updated_to": iso(until)}

@@ -115,6 +115,7 @@ from ocopsync.connectors.base import (
     chunked,
 )
 from ocopsync.connectors.http import HttpConnector
+from ocopsync.connectors.paging import in_order
 from ocopsync.connectors.postmart_payloads import (
     ITEM_LIMITS,
     MAX_ITEMS,
@@ -222,14 +223,20 @@ class PostmartConnector(HttpConnector):
         return await self.http.call_authed(attempt, replace)
 
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
-        page, pages = 1, 1
-        while page <= pages:
+        """Page 1, then the pages its ``total`` implies, ``fetch_in_flight`` at once."""
+
+        async def page_of(page: int) -> tuple[list[RemoteListing], int]:
             params = {"page": page, "limit": MAX_ITEMS}
-            listings, total = await self._data("GET", PRODUCTS, product_page, params=params)
-            pages = -(-total // MAX_ITEMS)
+            return await self._data("GET", PRODUCTS, product_page, params=params)
+
+        listings, total = await page_of(1)
+        for listing in listings:
+            yield listing
+        pages = -(-total // MAX_ITEMS)
+        rest = (partial(page_of, page) for page in range(2, pages + 1))
+        async for listings, _total in in_order(rest, self.fetch_in_flight):
             for listing in listings:
                 yield listing
-            page += 1
 
     async def list_order_lines(self, since: datetime, until: datetime) -> AsyncIterator[OrderLine]:
         window = {"updated_from": iso(since), "updated_to": iso(until)}

@@ -123,6 +123,7 @@ from ocopsync.connectors.base import (
 )
 from ocopsync.connectors.http import HttpConnector
 from ocopsync.connectors.images import download_image
+from ocopsync.connectors.paging import in_order
 from ocopsync.connectors.shopee_orders import OrderReading
 from ocopsync.errors import (
     AuthExpiredError,
@@ -361,19 +362,38 @@ class ShopeeConnector(OrderReading, HttpConnector):
         items = await read(sp.BASE_INFO_PATH, sp.base_info_query(item_ids), sp.parse_items)
         return await self._expanded(items, read)
 
+    async def _item_page(self, offset: int) -> tuple[sp.ItemPage, list[RemoteListing]]:
+        """One get_item_list page and the listings of its items (base info, models)."""
+        page = await self._shop_read(
+            sp.ITEM_LIST_PATH, sp.item_list_query(offset), sp.parse_item_page
+        )
+        listings: list[RemoteListing] = []
+        for chunk in chunked(page.ids, sp.BASE_INFO_BATCH):
+            listings += await self._details(chunk)
+        return page, listings
+
     async def list_listings(self) -> AsyncIterator[RemoteListing]:
+        """Every get_item_list page with its items' details. The first page's
+        ``total_count`` tells every offset, so the pages after it are read
+        ``fetch_in_flight`` at once (each with its own base-info calls); pages that
+        appear beyond that count meanwhile are read one after the other."""
         offset = 0
-        while True:
-            query = sp.item_list_query(offset)
-            ids, has_next, next_offset = await self._shop_read(
-                sp.ITEM_LIST_PATH, query, sp.parse_item_page
-            )
-            for chunk in chunked(ids, sp.BASE_INFO_BATCH):
-                for listing in await self._details(chunk):
+        page, listings = await self._item_page(offset)
+        for listing in listings:
+            yield listing
+        if page.total is not None and page.has_next and page.next_offset > offset:
+            ahead = range(page.next_offset, page.total, sp.PAGE_SIZE)
+            reads = (partial(self._item_page, o) for o in ahead)
+            async for last, listings in in_order(reads, self.fetch_in_flight):
+                page = last  # the last page read says whether more appeared meanwhile
+                for listing in listings:
                     yield listing
-            if not has_next or not ids or next_offset <= offset:
-                return
-            offset = next_offset
+            offset = ahead[-1] if ahead else offset
+        while page.has_next and page.ids and page.next_offset > offset:
+            offset = page.next_offset
+            page, listings = await self._item_page(offset)
+            for listing in listings:
+                yield listing
 
     async def get_listings(self, remote_ids: Sequence[str]) -> list[RemoteListing]:
         """One get_item_base_info with ``item_id_list`` (at most 50, facts §4), plus one

@@ -12,6 +12,7 @@ import hmac
 import math
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -230,11 +231,25 @@ def search_query(sku: str, offset: str = "") -> list[tuple[str, str]]:
     return query + [("item_status", s) for s in LISTED_STATUSES]
 
 
-def parse_item_page(resp: Any) -> tuple[list[str], bool, int]:
-    """Item ids of one get_item_list page, whether there is another, and its offset."""
+@dataclass(frozen=True)
+class ItemPage:
+    """One get_item_list page: item ids, whether another follows and at which offset,
+    and ``total_count`` (None when the answer leaves it out: then no page is read
+    ahead)."""
+
+    ids: list[str]
+    has_next: bool
+    next_offset: int
+    total: int | None
+
+
+def parse_item_page(resp: Any) -> ItemPage:
     page = as_answer(resp, PLATFORM, "response")
     ids = [i.ident("item_id") for i in page.items("item", optional=True)]
-    return ids, page.maybe("has_next_page", bool) or False, page.count("next_offset")
+    total = page.maybe("total_count", int)
+    return ItemPage(
+        ids, page.maybe("has_next_page", bool) or False, page.count("next_offset"), total
+    )
 
 
 def _optional_object(answer: Answer, key: str) -> Answer:

@@ -1,0 +1,106 @@
+"""The lean planning path keeps the rows a run holds equal to what it wrote.
+
+Planning no longer reads every listing row a second time after settlement: it applies
+what settlement wrote to the rows in memory (:func:`ocopsync.observe_store.apply_to_rows`).
+These tests run real syncs against sandboxes with every kind of change settlement
+records (a sale from stock, a drop no order explains, a listing gone, one unlisted by hand, one
+adopted) and compare the rows planning handed on with a fresh read of the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+import ocopsync.sync as sync_module
+from ocopsync.catalog import import_catalog
+from ocopsync.demo import authorize_sandbox_shops
+from ocopsync.planning import OpenConnection
+from ocopsync.sandbox import build_sandbox
+from ocopsync.store import DbTokenStore, ListingRow, load_listings
+from ocopsync.sync import Harness, SyncRequest, run
+from tests.conftest import product, write_catalog
+from tests.test_sync_runs import TODAY, settings_for
+
+COMPARED = [f.name for f in fields(ListingRow) if f.name not in ("last_seen", "content_sent")]
+"""``content_sent`` baselines are written after planning (and read by no one until the
+next run); ``last_seen`` is never read by a run."""
+
+
+def _as_tuple(row: ListingRow) -> tuple[Any, ...]:
+    return tuple(getattr(row, name) for name in COMPARED)
+
+
+@pytest.fixture
+def shops(engine: Engine, tmp_path: Path) -> Any:
+    image = "http://sandbox/shopee/_sandbox/image.png"
+    rows = [product(f"BEV-{i}", group="beverage", stock=20, image_urls=image) for i in range(6)]
+    import_catalog(engine, write_catalog(tmp_path / "c.csv", rows))
+    sandbox = build_sandbox(["portal", "lazada", "voso"])
+    settings = settings_for(
+        sandbox, engine, "portal", "lazada", "voso", portal={"sales_from": "stock"}
+    )
+    asyncio.run(
+        authorize_sandbox_shops(settings, sandbox, DbTokenStore(engine), sandbox.transport())
+    )
+    return sandbox, settings
+
+
+def _sync_capturing(
+    engine: Engine, settings: Any, sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, list[OpenConnection]]:
+    captured: list[OpenConnection] = []
+    real = sync_module.plan_all
+
+    def spying(engine: Engine, opened: list[OpenConnection], *args: Any, **kwargs: Any) -> Any:
+        planned = real(engine, opened, *args, **kwargs)
+        captured.extend(opened)
+        held = {o.settings.name: {s: _as_tuple(r) for s, r in o.listings.items()} for o in opened}
+        stored = {
+            o.settings.name: {
+                s: _as_tuple(r) for s, r in load_listings(engine, o.settings.name).items()
+            }
+            for o in opened
+        }
+        assert held == stored  # before apply changes either
+        return planned
+
+    monkeypatch.setattr(sync_module, "plan_all", spying)
+    harness = Harness(transport=sandbox.transport(), retry_wait_scale=0)
+    result = asyncio.run(run(engine, settings, SyncRequest(today=TODAY), harness))
+    return result, captured
+
+
+def test_rows_held_after_settlement_equal_the_database(
+    engine: Engine, shops: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, settings = shops
+    first, _ = _sync_capturing(engine, settings, sandbox, monkeypatch)
+    assert (first.failed, first.applied) == (0, 18), first.blocked
+
+    # Everything settlement records, at once:
+    sandbox["portal"].shop.sell("BEV-0", 3)  # a sale seen from stock (portal: no orders)
+    sandbox["voso"].shop.sell("BEV-2", 1)
+    gone = sandbox["portal"].shop.by_sku("BEV-3")
+    gone.status = "deleted"  # deleted on the platform by hand: our row turns missing
+    sandbox["lazada"].shop.by_sku("BEV-4").status = "unlisted"  # unlisted by hand
+    sandbox["portal"].shop.items.pop(sandbox["portal"].shop.by_sku("BEV-5").remote_id)
+    sandbox["portal"].seed("BEV-5", "Rượu làm tay", 1000, 4)  # re-created by the seller
+
+    second, opened = _sync_capturing(engine, settings, sandbox, monkeypatch)
+    assert {o.settings.name for o in opened} == {"t-portal", "t-lazada", "t-voso"}
+    assert second.status in ("succeeded", "partial"), second.connections
+    sold = {s: dict(v.sold) for s, v in second.settlements.items() if v.sold}
+    assert sold.get("BEV-0") == {"t-portal": 3}  # from stock: booked, baseline moved
+    moved = {s: dict(v.unexplained) for s, v in second.settlements.items() if v.unexplained}
+    assert moved.get("BEV-2") == {"t-voso": 1}  # a drop no order explains: capped
+    assert second.connections[0]["adoptions"] == 1  # BEV-5, made again by the seller
+
+    sandbox["lazada"].place_order([("BEV-1", 2)])  # order lines booked on the next run
+    third, _ = _sync_capturing(engine, settings, sandbox, monkeypatch)
+    assert third.failed == 0 and third.connections[1]["order_lines"] > 0
