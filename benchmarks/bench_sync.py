@@ -13,8 +13,9 @@ same machine), then seconds:
 - every answer is delayed by ``--latency-ms`` (default 20 ms, a realistic round trip to a
   marketplace), since a real no-op is bound by round trips, not by loopback;
 - the raw page-download floor replays exactly the requests the no-op sent (recorded by
-  the worker), connection by connection at the same concurrency, with httpx and a JSON
-  decode only: no-op wall / floor wall is what ocopsync adds to the network;
+  the worker), connection by connection at the same concurrency (``--fetch-concurrency``
+  lanes where the platform pages by number or offset, one elsewhere), with httpx and a
+  JSON decode only: no-op wall / floor wall is what ocopsync adds to the network;
 - the throttled scenarios set every shop's quota (sandbox) and rate (client) to
   ``--quota`` requests/s, and compare each connection's time with the minimum-call bound
   at that quota (the platform's page and batch sizes make those calls unavoidable);
@@ -261,6 +262,14 @@ def prefixes_of(job: dict[str, Any]) -> dict[str, str]:
     return {httpx.URL(c["base_url"]).path: c["name"] for c in job["connections"]}
 
 
+def pages_ahead(platform: str) -> bool:
+    """Whether ocopsync reads this platform's listing pages several at once (the
+    floor then replays that connection's requests in as many lanes)."""
+    from ocopsync.connectors.registry import connector_class
+
+    return connector_class(platform).capabilities.pages_ahead
+
+
 def worker_transport(
     handle_transport: httpx.AsyncBaseTransport | None, recorder: Recorder
 ) -> RecordingTransport:
@@ -352,15 +361,19 @@ async def worker_sync(
 async def worker_floor(
     job: dict[str, Any], transport: httpx.AsyncBaseTransport | None
 ) -> dict[str, Any]:
-    """Send exactly the recorded requests again: per connection one after the other
-    (as the no-op did), connections at once; decode each answer's JSON, nothing else."""
+    """Send exactly the recorded requests again, connections at once: per connection in
+    as many lanes as the no-op had pages in flight (``--fetch-concurrency`` where the
+    platform's paging allows it, else one after the other); decode each answer's JSON,
+    nothing else."""
     recorded = json.loads(Path(job["replay"]).read_text(encoding="utf-8"))  # noqa: ASYNC240
     by_conn: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in recorded:
         by_conn[r["connection"]].append(r)
-    concurrency = max(1, int(job.get("concurrency", 1)))
+    ahead = max(1, int(job.get("concurrency", 1)))
+    lanes = {c["name"]: ahead if pages_ahead(c["platform"]) else 1 for c in job["connections"]}
 
     async def one_connection(requests: list[dict[str, Any]]) -> int:
+        concurrency = lanes.get(requests[0]["connection"], 1)
         decoded = 0
         async with httpx.AsyncClient(transport=transport or httpx.AsyncHTTPTransport()) as client:
             queue = list(reversed(requests))
@@ -440,7 +453,11 @@ class Bench:
                 "platform": d["platform"],
                 "base_url": d["base_url"],
                 "credentials": d["credentials"],
-                "options": {**d["options"], "rate_limit_per_s": rate},
+                "options": {
+                    **d["options"],
+                    "rate_limit_per_s": rate,
+                    "fetch_in_flight": self.args.fetch_concurrency,
+                },
             }
             for d in self.handle("describe")
         ]
@@ -756,7 +773,11 @@ def main() -> None:
         "--in-process", action="store_true", help="sandbox in this process (ASGI transport)"
     )
     parser.add_argument(
-        "--fetch-concurrency", type=int, default=1, help="page requests in flight per shop"
+        "--fetch-concurrency",
+        type=int,
+        default=4,
+        help="listing pages in flight per shop where paging allows it (options.fetch_in_flight"
+        "; the download floor replays those connections in as many lanes)",
     )
     parser.add_argument(
         "--faults",

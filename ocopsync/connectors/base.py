@@ -86,6 +86,10 @@ class Capabilities:
     one :meth:`Connector.update_prices` / :meth:`Connector.update_stocks` call may be
     given and keep in flight at once, under the connection's rate limit: a platform
     without batch writes is otherwise bound by round trips, one listing at a time."""
+    pages_ahead: bool = False
+    """Listing pages are numbered or offset, so :meth:`Connector.list_listings` reads
+    ``options.fetch_in_flight`` of them at once (:mod:`ocopsync.connectors.paging`);
+    False for cursor paging, read one page after the other."""
     discovery: bool = False
     """True when the connector implements :class:`Discovery` (categories, attributes,
     brands, limits)."""

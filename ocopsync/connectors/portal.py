@@ -99,6 +99,7 @@ T = TypeVar("T")
 class PortalConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
+        pages_ahead=True,
         page_size=100,
         price_batch=50,
         stock_batch=50,

@@ -147,6 +147,7 @@ CATEGORIES = "/api/seller/v2/categories"
 class PostmartConnector(HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
+        pages_ahead=True,
         page_size=MAX_ITEMS,
         price_batch=MAX_ITEMS,
         stock_batch=MAX_ITEMS,

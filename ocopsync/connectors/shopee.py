@@ -182,6 +182,7 @@ def _tokens(payload: Answer, now: Callable[[], float], shop_id: str) -> Tokens:
 class ShopeeConnector(OrderReading, HttpConnector):
     platform: ClassVar[str] = PLATFORM
     capabilities: ClassVar[Capabilities] = Capabilities(
+        pages_ahead=True,
         page_size=sp.PAGE_SIZE,
         price_batch=1,
         stock_batch=1,
