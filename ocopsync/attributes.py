@@ -97,6 +97,12 @@ def _role(spec: CategoryAttribute) -> str | None:
     return None
 
 
+def roles_used(specs: Sequence[CategoryAttribute]) -> frozenset[str]:
+    """The fixed mappings a category's attributes read (``place``, ``weight``,
+    ``stars``...): a product fact no attribute reads cannot change the resolution."""
+    return frozenset(role for spec in specs if (role := _role(spec)) is not None)
+
+
 def _fixed(spec: CategoryAttribute, facts: ProductFacts) -> str | None:
     role = _role(spec)
     if role == "country":

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ocopsync.attributes import ProductFacts, brand_id, resolve
+from ocopsync.attributes import ProductFacts, brand_id, resolve, roles_used
 from ocopsync.i18n import _
 from ocopsync.image_rules import image_problems
 from ocopsync.records import AttributeValue, Brand, CategoryAttribute, ItemLimits, ListingDraft
@@ -56,6 +56,7 @@ class Shaper:
 
     def __init__(self, facts: PlatformFacts) -> None:
         self.facts = facts
+        self._roles: dict[str, frozenset[str]] = {}
         self._resolved: dict[
             tuple[object, ...], tuple[tuple[AttributeValue, ...], str, tuple[str, ...]]
         ] = {}
@@ -66,13 +67,16 @@ class Shaper:
         if not facts.discovery or not category:
             same = category == draft.category_id  # a copy per product x connection for nothing
             return (draft if same else _with(draft, category_id=category)), []
-        key = (
+        roles = self._roles.get(category)
+        if roles is None:
+            roles = self._roles[category] = roles_used(facts.attributes.get(category) or ())
+        key = (  # only the facts this category's attributes read: fewer distinct cases
             category,
             draft.group,
             draft.attributes,
-            draft.province,
-            draft.weight_g,
-            draft.stars,
+            draft.province if "place" in roles else None,
+            draft.weight_g if "weight" in roles else None,
+            draft.stars if "stars" in roles else None,
             draft.brand,
         )
         found = self._resolved.get(key)

@@ -2,15 +2,17 @@
 
 Planning no longer reads every listing row a second time after settlement: it applies
 what settlement wrote to the rows in memory (:func:`ocopsync.observe_store.apply_to_rows`).
-These tests run real syncs against sandboxes with every kind of change settlement
+The first test runs real syncs against sandboxes with every kind of change settlement
 records (a sale from stock, a drop no order explains, a listing gone, one unlisted by hand, one
-adopted) and compare the rows planning handed on with a fresh read of the database.
+adopted) and compares the rows planning handed on with a fresh read of the database.
+The table after it checks that shaping remembered per connection (:class:`Shaper`)
+gives what shaping each product afresh gives.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,9 @@ from sqlalchemy import Engine
 import ocopsync.sync as sync_module
 from ocopsync.catalog import import_catalog
 from ocopsync.demo import authorize_sandbox_shops
+from ocopsync.listing_facts import PlatformFacts, Shaper, for_connection
 from ocopsync.planning import OpenConnection
+from ocopsync.records import Brand, CategoryAttribute, ListingDraft
 from ocopsync.sandbox import build_sandbox
 from ocopsync.store import DbTokenStore, ListingRow, load_listings
 from ocopsync.sync import Harness, SyncRequest, run
@@ -104,3 +108,58 @@ def test_rows_held_after_settlement_equal_the_database(
     sandbox["lazada"].place_order([("BEV-1", 2)])  # order lines booked on the next run
     third, _ = _sync_capturing(engine, settings, sandbox, monkeypatch)
     assert third.failed == 0 and third.connections[1]["order_lines"] > 0
+
+
+WEIGHT = CategoryAttribute("1", "Khối lượng", mandatory=True, input_type="int", unit="g")
+STARS = CategoryAttribute("2", "Hạng OCOP", mandatory=False, input_type="text")
+
+
+def _draft(sku: str, **changes: Any) -> ListingDraft:
+    base = ListingDraft(
+        sku=sku,
+        name="Trà",
+        description="Trà hoa vàng",
+        price=1000,
+        stock=1,
+        group="beverage",
+        stars=4,
+        entity_code="E",
+        province="Quảng Ninh",
+        weight_g=250,
+    )
+    return replace(base, **changes)
+
+
+@pytest.mark.parametrize(
+    ("specs", "first", "second", "same"),
+    [
+        ((WEIGHT,), {"weight_g": 250}, {"weight_g": 500}, False),
+        ((WEIGHT,), {"stars": 4}, {"stars": 5}, True),  # no attribute reads the stars
+        ((WEIGHT, STARS), {"stars": 4}, {"stars": 5}, False),
+        ((STARS,), {"weight_g": 250}, {"weight_g": None}, True),
+        ((WEIGHT,), {"weight_g": 250}, {"weight_g": None}, False),  # then missing
+        ((WEIGHT,), {"brand": "Ba Chẽ"}, {"brand": ""}, False),
+    ],
+)
+def test_a_remembered_resolution_is_the_one_a_fresh_shaping_gives(
+    specs: tuple[CategoryAttribute, ...],
+    first: dict[str, Any],
+    second: dict[str, Any],
+    same: bool,
+) -> None:
+    facts = PlatformFacts(
+        "c",
+        "shopee",
+        discovery=True,
+        category_map={"beverage": "77"},
+        attributes={"77": specs},
+        brands={"77": (Brand("9", "Ba Chẽ"),)},
+    )
+    shaper = Shaper(facts)  # one for the whole catalog, as planning uses it
+    a, b = _draft("A", **first), _draft("B", **second)
+    shaped = [shaper.shape(a), shaper.shape(b)]
+    fresh = [for_connection(a, facts), for_connection(b, facts)]
+    assert shaped == fresh
+    (da, pa), (db, pb) = shaped
+    assert ((da.attributes, da.brand_id, pa) == (db.attributes, db.brand_id, pb)) is same
+    assert (da.sku, db.sku) == ("A", "B") and da.category_id == "77"
