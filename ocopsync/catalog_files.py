@@ -33,11 +33,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
-from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
-
 from ocopsync.catalog_headers import (
     COLUMNS,
     EXPORT_COLUMNS,
@@ -342,6 +337,11 @@ def _read_xlsx(
 ) -> CatalogTable:
     if not data.startswith(_ZIP):
         raise CatalogError(_not_a_workbook(path, data))
+    # Imported here, not at the top: openpyxl pulls in numpy, and every sync imports
+    # this module (through coverage and eligibility) without ever reading a workbook.
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
+    from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
+
     try:
         # Files saved by other tools make openpyxl warn about styles it ignores anyway.
         with warnings.catch_warnings():
@@ -547,6 +547,8 @@ def write_rows(path: Path, rows: list[dict[str, object]], columns: Sequence[str]
 
 
 def _write_xlsx(path: Path, rows: list[dict[str, object]], columns: Sequence[str]) -> None:
+    from openpyxl import Workbook  # here, not at the top: see _read_xlsx
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("products")
     sheet.append(list(columns))
@@ -556,6 +558,9 @@ def _write_xlsx(path: Path, rows: list[dict[str, object]], columns: Sequence[str
 
 
 def _xlsx_value(sheet: object, value: object) -> object:
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+
     plain = _plain(value)
     if not isinstance(plain, str):
         return plain
