@@ -12,7 +12,7 @@ sending it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ocopsync.attributes import ProductFacts, brand_id, resolve, roles_used
 from ocopsync.i18n import _
@@ -113,12 +113,15 @@ class Shaper:
 
 def _with(draft: ListingDraft, **changes: object) -> ListingDraft:
     """``dataclasses.replace`` without running ``__init__`` over the draft's 19 fields
-    again (6 us a call, 100,000 calls a national run). Sound for ListingDraft: frozen,
-    no ``__post_init__``, no slots, every field a plain value."""
+    again (6 us a call, 100,000 calls a national run). Sound for ListingDraft: frozen and
+    slotted, no ``__post_init__``, every field a plain value."""
     shaped: ListingDraft = object.__new__(ListingDraft)
-    shaped.__dict__.update(draft.__dict__)
-    shaped.__dict__.update(changes)
+    for name in _DRAFT_FIELDS:
+        object.__setattr__(shaped, name, changes.get(name, getattr(draft, name)))
     return shaped
+
+
+_DRAFT_FIELDS = tuple(f.name for f in fields(ListingDraft))
 
 
 def create_problems(draft: ListingDraft, facts: PlatformFacts) -> list[str]:

@@ -50,7 +50,7 @@ class Action(enum.StrEnum):
     UPDATE_CONTENT = "update_content"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CatalogItem:
     """A master product as reconcile sees it: what to list, and whether it may be listed."""
 

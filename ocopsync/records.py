@@ -76,7 +76,7 @@ class ListingStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemoteListing:
     """One listing as the platform reports it.
 
@@ -107,7 +107,7 @@ class OrderLineStatus(enum.StrEnum):
     RETURNED = "returned"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderLine:
     """One line of one platform order: ``quantity`` units of one seller SKU."""
 
@@ -121,7 +121,7 @@ class OrderLine:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttributeValue:
     """One resolved attribute of a listing, in the platform's own terms.
 
@@ -148,7 +148,7 @@ class Variant:
     barcode: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListingDraft:
     """Everything a platform may need to create a listing for one master product.
 

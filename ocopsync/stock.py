@@ -34,7 +34,7 @@ from datetime import datetime
 from ocopsync.records import Move, OpStatus, OrderLine, OrderLineStatus, RemoteListing, SalesSource
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListingState:
     """Our remembered row for one product on one connection, as settlement needs it."""
 

@@ -3,6 +3,7 @@ coverage counted from selects of the counted columns. Behaviour, never timings."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -94,7 +95,7 @@ def test_a_no_op_observation_writes_no_listing_row_but_the_one_that_moved(
     rows = load_listings(engine, "c")
     states = {("c", sku): state_of(r) for sku, r in rows.items()}
     moved = state_of(rows["S2"])
-    states[("c", "S2")] = type(moved)(**{**moved.__dict__, "last_stock": 4, "booked_since_push": 1})
+    states[("c", "S2")] = replace(moved, last_stock=4, booked_since_push=1)
     seen = SeenConnection("c", "portal", rows, missing=[], statuses={s: "live" for s in rows})
     record_observation(
         engine, Observation(listings=states), [seen], run_id=None, when=WHEN + timedelta(hours=1)
