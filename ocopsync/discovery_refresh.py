@@ -19,8 +19,9 @@ from sqlalchemy import Engine
 from ocopsync.connectors.base import Discovery
 from ocopsync.errors import OcopsyncError
 from ocopsync.listing_facts import PlatformFacts, defaults_of
-from ocopsync.models import Product, utcnow
+from ocopsync.models import utcnow
 from ocopsync.planning import OpenConnection
+from ocopsync.store import CatalogProduct
 from ocopsync.store.discovery import (
     cached_attributes,
     cached_brands,
@@ -40,7 +41,9 @@ def _mapping(engine: Engine, o: OpenConnection) -> dict[str, str]:
     return category_map(engine, o.settings.name, options.get("category_map"))
 
 
-def needed_categories(engine: Engine, o: OpenConnection, products: Sequence[Product]) -> set[str]:
+def needed_categories(
+    engine: Engine, o: OpenConnection, products: Sequence[CatalogProduct]
+) -> set[str]:
     """Leaves mapped for products of this connection that it does not list yet."""
     listed = {r.seller_sku for r in o.remote or ()}
     mapping = _mapping(engine, o)
@@ -52,7 +55,7 @@ def needed_categories(engine: Engine, o: OpenConnection, products: Sequence[Prod
 
 
 async def refresh_for_creates(
-    engine: Engine, opened: Sequence[OpenConnection], products: Sequence[Product]
+    engine: Engine, opened: Sequence[OpenConnection], products: Sequence[CatalogProduct]
 ) -> None:
     """Fetch (into the cache) what the creates this run may plan need; never raises for
     a platform's sake."""

@@ -26,7 +26,7 @@ from ocopsync.connectors.base import (
 )
 from ocopsync.content import content_of
 from ocopsync.listing_facts import PlatformFacts, Shaper, create_problems
-from ocopsync.models import Product, utcnow
+from ocopsync.models import utcnow
 from ocopsync.observe_store import (
     SeenConnection,
     apply_to_rows,
@@ -50,7 +50,7 @@ from ocopsync.stock import (
     settle,
     stock_reason,
 )
-from ocopsync.store import ListingRow, all_stock, load_listings, load_products
+from ocopsync.store import CatalogProduct, ListingRow, all_stock, load_listings, load_products
 from ocopsync.store.content import set_content_baselines
 
 
@@ -79,7 +79,7 @@ class OpenConnection:
     before planning); None plans creates with the catalog's values as they are."""
 
 
-def draft_of(product: Product) -> ListingDraft:
+def draft_of(product: CatalogProduct) -> ListingDraft:
     return ListingDraft(
         sku=product.sku,
         name=product.name,
@@ -118,7 +118,7 @@ class CatalogView:
     cost 0.5 s more CPU (the GIL passed back and forth with the event loop parsing
     pages) and gained no wall time, since the fetch keeps the loop busy."""
 
-    products: list[Product]
+    products: list[CatalogProduct]
     drafts: dict[str, ListingDraft]
     """The catalog's draft per SKU, before any connection's shaping."""
     rules: dict[str, StockRules | None]
@@ -255,7 +255,7 @@ def plan_all(
     return Planned(settlements, master, offered, observation)
 
 
-def product_rules(product: Product) -> StockRules | None:
+def product_rules(product: CatalogProduct) -> StockRules | None:
     """A product's own oversell rules from its catalog columns (None: it has none)."""
     if (
         product.stock_zero_at is None

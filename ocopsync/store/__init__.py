@@ -19,7 +19,7 @@ from ocopsync.store.listings import (
     record_connections,
     save_listings,
 )
-from ocopsync.store.products import all_stock, load_products
+from ocopsync.store.products import CatalogProduct, all_stock, load_products
 from ocopsync.store.runs import (
     LOCK_TTL,
     RUN_LEASE,
@@ -37,6 +37,7 @@ from ocopsync.store.tokens import DbTokenStore
 __all__ = [
     "LOCK_TTL",
     "RUN_LEASE",
+    "CatalogProduct",
     "DbTokenStore",
     "ListingRow",
     "_holder_is_gone",
