@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 from ocopsync.attributes import ProductFacts, brand_id, resolve, roles_used
 from ocopsync.i18n import _
@@ -112,16 +113,18 @@ class Shaper:
 
 
 def _with(draft: ListingDraft, **changes: object) -> ListingDraft:
-    """``dataclasses.replace`` without running ``__init__`` over the draft's 19 fields
-    again (6 us a call, 100,000 calls a national run). Sound for ListingDraft: frozen and
-    slotted, no ``__post_init__``, every field a plain value."""
-    shaped: ListingDraft = object.__new__(ListingDraft)
-    for name in _DRAFT_FIELDS:
-        object.__setattr__(shaped, name, changes.get(name, getattr(draft, name)))
-    return shaped
+    """``dataclasses.replace``, twice as fast (it checks every field's init flag and
+    passes them all by keyword): the draft's values read in one C call and handed to
+    ``__init__`` by position. A national run shapes 100,000 drafts."""
+    values = list(_DRAFT_VALUES(draft))
+    for name, value in changes.items():
+        values[_DRAFT_INDEX[name]] = value
+    return ListingDraft(*values)
 
 
 _DRAFT_FIELDS = tuple(f.name for f in fields(ListingDraft))
+_DRAFT_VALUES = attrgetter(*_DRAFT_FIELDS)
+_DRAFT_INDEX = {name: index for index, name in enumerate(_DRAFT_FIELDS)}
 
 
 def create_problems(draft: ListingDraft, facts: PlatformFacts) -> list[str]:
