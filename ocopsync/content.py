@@ -8,7 +8,6 @@ without copying every description into the database twice.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 
 from ocopsync.records import AttributeValue, ListingDraft
@@ -25,28 +24,50 @@ def _digest(*parts: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _text_digest(text: str) -> str:
-    """Memoised: the same name and description come back once per connection (six times
-    a run), and a string keeps its hash, so a repeat costs one dictionary lookup."""
-    return _digest(text.strip())
+def content_of(draft: ListingDraft) -> dict[str, str]:
+    """One fingerprint per content field of ``draft`` (cheap: a run takes one per listing)."""
+    return {
+        "name": _digest(draft.name.strip()),
+        "description": _digest(draft.description.strip()),
+        "image_urls": _digest(*draft.image_urls),
+        "attributes": _attributes_digest(draft.attributes),
+    }
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _images_digest(urls: tuple[str, ...]) -> str:
-    return _digest(*urls)
-
-
-@functools.lru_cache(maxsize=1 << 14)
 def _attributes_digest(attributes: tuple[AttributeValue, ...]) -> str:
     return _digest(*sorted(_SEPARATOR.join((a.key, a.value, a.value_id)) for a in attributes))
 
 
-def content_of(draft: ListingDraft) -> dict[str, str]:
-    """One fingerprint per content field of ``draft`` (cheap: a run takes one per listing)."""
-    return {
-        "name": _text_digest(draft.name),
-        "description": _text_digest(draft.description),
-        "image_urls": _images_digest(draft.image_urls),
-        "attributes": _attributes_digest(draft.attributes),
-    }
+class ContentMemo:
+    """:func:`content_of` for one run, remembering each field's fingerprint.
+
+    A run fingerprints every product once per connection, and the connections' drafts of
+    one product share its name, description and images (only the attributes differ, by
+    category), so five of six digests are repeats. Kept per run, not in a module-wide
+    cache: a scheduler process would otherwise hold every description it ever saw.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._images: dict[tuple[str, ...], str] = {}
+        self._attributes: dict[tuple[AttributeValue, ...], str] = {}
+
+    def _text(self, text: str) -> str:
+        found = self._texts.get(text)
+        if found is None:
+            found = self._texts[text] = _digest(text.strip())
+        return found
+
+    def of(self, draft: ListingDraft) -> dict[str, str]:
+        images = self._images.get(draft.image_urls)
+        if images is None:
+            images = self._images[draft.image_urls] = _digest(*draft.image_urls)
+        attributes = self._attributes.get(draft.attributes)
+        if attributes is None:
+            attributes = self._attributes[draft.attributes] = _attributes_digest(draft.attributes)
+        return {
+            "name": self._text(draft.name),
+            "description": self._text(draft.description),
+            "image_urls": images,
+            "attributes": attributes,
+        }

@@ -24,7 +24,7 @@ from ocopsync.connectors.base import (
     OrderLine,
     RemoteListing,
 )
-from ocopsync.content import content_of
+from ocopsync.content import ContentMemo
 from ocopsync.listing_facts import PlatformFacts, Shaper, create_problems
 from ocopsync.models import utcnow
 from ocopsync.observe_store import (
@@ -204,6 +204,7 @@ def plan_all(
     reasons = {sku: stock_reason(s, platforms) for sku, s in settlements.items()}
     catalog_skus = frozenset(master)  # orphans: unknown to the whole catalog
     products, drafts, rules = view.products, view.drafts, view.rules
+    fingerprints = ContentMemo()
     for o in ready:
         assert o.remote is not None and o.connector is not None
         min_stars = o.settings.policy.min_stars
@@ -241,12 +242,13 @@ def plan_all(
             caps={sku: cap for (c, sku), cap in observation.caps.items() if c == name},
             variants=o.connector.capabilities.variants,
             content_updates=o.connector.capabilities.content_updates,
+            fingerprint=fingerprints.of,
         )
         problems = {sku: found for sku, (_, found) in shaped.items() if found}
         o.plan = with_blocked_creates(o.plan, o.connector, problems, facts)
         if persist and o.connector.capabilities.content_updates:
             baselines = {
-                sku: content_of(shaped[sku][0])
+                sku: fingerprints.of(shaped[sku][0])
                 for sku, row in o.listings.items()
                 if row.content_sent is None and sku in shaped
             }

@@ -31,7 +31,7 @@ listing per run, for what the catalog already tells.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
@@ -193,6 +193,7 @@ def plan_connection(
     stock_rules: StockRules | None = None,
     variants: bool = False,
     content_updates: bool = False,
+    fingerprint: Callable[[ListingDraft], dict[str, str]] = content_of,
 ) -> ConnectionPlan:
     """The operations that bring one connection to the desired state.
 
@@ -201,7 +202,9 @@ def plan_connection(
     explains stock moves (sales, drift) so the plan can say why a stock update is
     there; ``caps`` is the most this connection may be given per SKU (its stock fell
     with no order to explain it: never pushed back up until explained). ``variants``
-    and ``content_updates`` are the connector's capabilities of those names.
+    and ``content_updates`` are the connector's capabilities of those names;
+    ``fingerprint`` fingerprints a draft's content (a run passes one
+    :class:`~ocopsync.content.ContentMemo` to every connection's plan).
     """
     caps = caps or {}
     rules = stock_rules or policy.stock_rules()
@@ -324,7 +327,7 @@ def plan_connection(
         if content_updates:
             family = group_members.get(item.parent_sku, [item])
             source = family[0]
-            change = _content_change(source, listing, mine, content_groups)
+            change = _content_change(source, listing, mine, content_groups, fingerprint)
             if change is not None:
                 fields, wanted = change
                 op(
@@ -399,12 +402,13 @@ def _content_change(
     listing: RemoteListing,
     mine: KnownRow | None,
     groups_done: set[str],
+    fingerprint: Callable[[ListingDraft], dict[str, str]] = content_of,
 ) -> tuple[tuple[str, ...], dict[str, str]] | None:
     """The content fields to send to ``listing`` and the fingerprints they will have."""
     sent = mine.content_sent if mine is not None else None
     if not sent:
         return None
-    wanted = content_of(item.draft)
+    wanted = fingerprint(item.draft)
     fields = tuple(f for f in CONTENT_FIELDS if sent.get(f) != wanted[f])
     if not fields:
         return None

@@ -21,10 +21,11 @@ from sqlalchemy import Engine
 
 import ocopsync.sync as sync_module
 from ocopsync.catalog import import_catalog
+from ocopsync.content import ContentMemo, content_of
 from ocopsync.demo import authorize_sandbox_shops
 from ocopsync.listing_facts import PlatformFacts, Shaper, for_connection
 from ocopsync.planning import OpenConnection
-from ocopsync.records import Brand, CategoryAttribute, ListingDraft
+from ocopsync.records import AttributeValue, Brand, CategoryAttribute, ListingDraft
 from ocopsync.sandbox import build_sandbox
 from ocopsync.store import DbTokenStore, ListingRow, load_listings
 from ocopsync.sync import Harness, SyncRequest, run
@@ -163,3 +164,25 @@ def test_a_remembered_resolution_is_the_one_a_fresh_shaping_gives(
     (da, pa), (db, pb) = shaped
     assert ((da.attributes, da.brand_id, pa) == (db.attributes, db.brand_id, pb)) is same
     assert (da.sku, db.sku) == ("A", "B") and da.category_id == "77"
+
+
+@pytest.mark.parametrize(
+    ("changes", "same"),
+    [
+        ({}, True),
+        ({"name": "Trà hoa vàng Ba Chẽ 250 g"}, False),
+        ({"description": "  Trà hoa vàng  "}, True),  # spaces around it are not content
+        ({"description": "Trà hoa vàng Quảng Ninh"}, False),
+        ({"image_urls": ("http://a/1.jpg", "http://a/2.jpg")}, False),
+        ({"attributes": (AttributeValue("1", "250"),)}, False),
+    ],
+)
+def test_a_run_s_remembered_fingerprints_are_the_fresh_ones(
+    changes: dict[str, Any], same: bool
+) -> None:
+    memo = ContentMemo()
+    base = _draft("A")
+    changed = replace(base, **changes)
+    for draft in (base, changed, base, changed):  # repeats come from the memo
+        assert memo.of(draft) == content_of(draft)
+    assert (memo.of(base) == memo.of(changed)) is same
