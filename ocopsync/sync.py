@@ -50,7 +50,7 @@ from ocopsync.i18n import _
 from ocopsync.models import as_utc, utcnow
 from ocopsync.observe_store import order_cursor
 from ocopsync.plan_file import SavedPlan, stale_reason
-from ocopsync.planning import OpenConnection, plan_all, prepare
+from ocopsync.planning import CatalogView, OpenConnection, plan_all, prepare
 from ocopsync.reconcile import ConnectionPlan, PlannedOperation
 from ocopsync.records import RunStatus, SalesSource
 from ocopsync.stock import StockSettlement, index_remote
@@ -168,9 +168,13 @@ async def run(
         if run_id is not None:
             for o in opened:
                 _lock(engine, o, run_id)
-        await asyncio.gather(*(_fetch(o, engine) for o in opened))
+        reading = await _fetch_all(engine, opened, request)
         clock.lap("fetch")
-        view = prepare(engine, opened, request.entity, request.today)
+        view = (
+            await reading
+            if reading is not None
+            else prepare(engine, opened, request.entity, request.today)
+        )
         clock.lap("read")
         await refresh_for_creates(engine, opened, view.products)
         for o in opened:
@@ -306,6 +310,43 @@ def sales_source(opened: OpenConnection) -> SalesSource:
     if wanted == SalesSource.STOCK or not opened.connector.capabilities.orders:
         return SalesSource.STOCK
     return SalesSource.ORDERS
+
+
+async def _fetch_all(
+    engine: Engine, opened: list[OpenConnection], request: SyncRequest
+) -> asyncio.Future[CatalogView] | None:
+    """Fetch every connection at once; once the first is done, read our own database in
+    a thread beside the others (None when nothing was left to overlap).
+
+    Why not from the start: while every connection's pages come in, the event loop is
+    busy parsing them, and a thread only takes the GIL from it (measured at 6,000
+    products: no wall time gained, 0.5 s more CPU). Once the first connection is done,
+    the rest are mostly waiting on the network: a national run's slowest connections
+    read one page after the other for several seconds more. Measured nationally with
+    the sandbox on the same two cores, the gain is small (no-op 18.9 s -> 18.3-18.5 s):
+    the read's 2 s of CPU slowed those connections' answers by as much, since the
+    sandbox needs a core too; against remote platforms it does not (not measured here).
+    """
+    fetching = [asyncio.ensure_future(_fetch(o, engine)) for o in opened]
+    reading: asyncio.Future[CatalogView] | None = None
+    try:
+        waiting = set(fetching)
+        while waiting:
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # _fetch keeps a connection's errors; anything else escapes
+            if reading is None and waiting:
+                reading = asyncio.ensure_future(
+                    asyncio.to_thread(prepare, engine, opened, request.entity, request.today)
+                )
+    except BaseException:
+        for task in fetching:
+            task.cancel()
+        await asyncio.gather(*fetching, return_exceptions=True)
+        if reading is not None:  # never left running behind a failed run
+            await asyncio.gather(reading, return_exceptions=True)
+        raise
+    return reading
 
 
 async def _fetch(opened: OpenConnection, engine: Engine) -> None:

@@ -12,10 +12,12 @@ gives what shaping each product afresh gives.
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine
 
@@ -186,3 +188,43 @@ def test_a_run_s_remembered_fingerprints_are_the_fresh_ones(
     for draft in (base, changed, base, changed):  # repeats come from the memo
         assert memo.of(draft) == content_of(draft)
     assert (memo.of(base) == memo.of(changed)) is same
+
+
+class HeldBack(httpx.AsyncBaseTransport):
+    """Holds every request of one platform until ``released`` is set (or a deadline)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, prefix: str) -> None:
+        self.inner, self.prefix = inner, prefix
+        self.released = threading.Event()
+        self.waited_out = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith(self.prefix):
+            for _ in range(500):  # at most 5 s, then go on and let the test fail
+                if self.released.is_set():
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                self.waited_out = True
+        return await self.inner.handle_async_request(request)
+
+
+def test_our_database_is_read_while_the_slowest_connection_still_fetches(
+    engine: Engine, shops: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read of our own rows starts once the first connection is done, beside the
+    others: here Voso answers nothing until that read has begun."""
+    sandbox, settings = shops
+    transport = HeldBack(sandbox.transport(), "/voso")
+    real = sync_module.prepare
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        transport.released.set()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "prepare", reading)
+    harness = Harness(transport=transport, retry_wait_scale=0)
+    result = asyncio.run(run(engine, settings, SyncRequest(today=TODAY), harness))
+    assert not transport.waited_out, "the read waited for every connection's fetch"
+    assert (result.failed, result.applied) == (0, 18), result.connections
+    assert set(result.phases) >= {"fetch", "read", "plan", "apply", "snapshot"}
