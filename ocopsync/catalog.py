@@ -737,7 +737,8 @@ def _producers(records: Iterable[ProductRecord]) -> dict[str, dict[str, str]]:
 
 
 class Certifiable(Protocol):
-    """What eligibility needs; both :class:`Product` and :class:`ProductRecord` fit."""
+    """What eligibility needs: :class:`Product`, :class:`ProductRecord` and the rows a
+    run plans with (:class:`ocopsync.store.CatalogProduct`) all fit."""
 
     @property
     def status(self) -> str: ...

@@ -9,6 +9,8 @@ without copying every description into the database twice.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from ocopsync.records import AttributeValue, ListingDraft
 
@@ -24,18 +26,26 @@ def _digest(*parts: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def content_of(draft: ListingDraft) -> dict[str, str]:
-    """One fingerprint per content field of ``draft`` (cheap: a run takes one per listing)."""
-    return {
-        "name": _digest(draft.name.strip()),
-        "description": _digest(draft.description.strip()),
-        "image_urls": _digest(*draft.image_urls),
-        "attributes": _attributes_digest(draft.attributes),
-    }
+def _text_digest(text: str) -> str:
+    return _digest(text.strip())
+
+
+def _images_digest(urls: tuple[str, ...]) -> str:
+    return _digest(*urls)
 
 
 def _attributes_digest(attributes: tuple[AttributeValue, ...]) -> str:
     return _digest(*sorted(_SEPARATOR.join((a.key, a.value, a.value_id)) for a in attributes))
+
+
+def content_of(draft: ListingDraft) -> dict[str, str]:
+    """One fingerprint per content field of ``draft`` (cheap: a run takes one per listing)."""
+    return {
+        "name": _text_digest(draft.name),
+        "description": _text_digest(draft.description),
+        "image_urls": _images_digest(draft.image_urls),
+        "attributes": _attributes_digest(draft.attributes),
+    }
 
 
 class ContentMemo:
@@ -48,26 +58,20 @@ class ContentMemo:
     """
 
     def __init__(self) -> None:
-        self._texts: dict[str, str] = {}
-        self._images: dict[tuple[str, ...], str] = {}
-        self._attributes: dict[tuple[AttributeValue, ...], str] = {}
+        self._seen: dict[object, str] = {}
+        """Fingerprint by (field function, value): texts, URL tuples, attribute tuples."""
 
-    def _text(self, text: str) -> str:
-        found = self._texts.get(text)
+    def _remembered(self, digest: Callable[[Any], str], value: Hashable) -> str:
+        key = (digest, value)
+        found = self._seen.get(key)
         if found is None:
-            found = self._texts[text] = _digest(text.strip())
+            found = self._seen[key] = digest(value)
         return found
 
     def of(self, draft: ListingDraft) -> dict[str, str]:
-        images = self._images.get(draft.image_urls)
-        if images is None:
-            images = self._images[draft.image_urls] = _digest(*draft.image_urls)
-        attributes = self._attributes.get(draft.attributes)
-        if attributes is None:
-            attributes = self._attributes[draft.attributes] = _attributes_digest(draft.attributes)
         return {
-            "name": self._text(draft.name),
-            "description": self._text(draft.description),
-            "image_urls": images,
-            "attributes": attributes,
+            "name": self._remembered(_text_digest, draft.name),
+            "description": self._remembered(_text_digest, draft.description),
+            "image_urls": self._remembered(_images_digest, draft.image_urls),
+            "attributes": self._remembered(_attributes_digest, draft.attributes),
         }

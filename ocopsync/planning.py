@@ -153,7 +153,6 @@ def plan_all(
     engine: Engine,
     opened: list[OpenConnection],
     view: CatalogView,
-    today: date,
     *,
     persist: bool,
     run_id: int | None = None,
@@ -204,13 +203,7 @@ def plan_all(
     fingerprints = ContentMemo()
     for o in ready:
         assert o.remote is not None and o.connector is not None
-        min_stars = o.settings.policy.min_stars
-        why_not = view.ineligible.get(min_stars)
-        if why_not is None:
-            why_not = view.ineligible[min_stars] = {
-                p.sku: catalog.ineligibility_reason(p, min_stars=min_stars, today=today)
-                for p in products
-            }
+        why_not = view.ineligible[o.settings.policy.min_stars]  # prepare read every one
         here = [p for p in products if o.settings.covers(p.entity_code)]
         facts = o.facts or PlatformFacts(o.settings.name, o.settings.platform, discovery=False)
         shaper = Shaper(facts)

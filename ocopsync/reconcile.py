@@ -402,7 +402,7 @@ def _content_change(
     listing: RemoteListing,
     mine: KnownRow | None,
     groups_done: set[str],
-    fingerprint: Callable[[ListingDraft], dict[str, str]] = content_of,
+    fingerprint: Callable[[ListingDraft], dict[str, str]],
 ) -> tuple[tuple[str, ...], dict[str, str]] | None:
     """The content fields to send to ``listing`` and the fingerprints they will have."""
     sent = mine.content_sent if mine is not None else None

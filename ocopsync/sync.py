@@ -180,9 +180,7 @@ async def run(
         for o in opened:
             o.facts = facts_for(engine, o)
         clock.lap("discovery")
-        planned = plan_all(
-            engine, opened, view, request.today, persist=request.apply, run_id=run_id
-        )
+        planned = plan_all(engine, opened, view, persist=request.apply, run_id=run_id)
         clock.lap("plan")
         settlements = planned.settlements
         stale: dict[str, list[tuple[PlannedOperation, str]]] = {}
