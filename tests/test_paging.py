@@ -29,8 +29,15 @@ def _collect(calls: list[Any], in_flight: int) -> list[Any]:
     return asyncio.run(scenario())
 
 
+async def _turns(count: int) -> None:
+    """Give the event loop ``count`` turns: a call that takes longer than another,
+    without any wall-clock wait."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
 class Gauge:
-    """Counts calls running at once; each call sleeps ``delays[i]`` (0 waits a turn)."""
+    """Counts calls running at once; call ``i`` lasts ``turns`` turns of the loop."""
 
     def __init__(self) -> None:
         self.now = 0
@@ -38,13 +45,13 @@ class Gauge:
         self.started: list[int] = []
         self.cancelled: list[int] = []
 
-    def call(self, index: int, delay: float, fail: bool = False) -> Any:
+    def call(self, index: int, turns: int, fail: bool = False) -> Any:
         async def run() -> int:
             self.started.append(index)
             self.now += 1
             self.most = max(self.most, self.now)
             try:
-                await asyncio.sleep(delay)
+                await _turns(turns)
                 if fail:
                     raise ValueError(f"page {index}")
                 return index
@@ -63,16 +70,16 @@ class Gauge:
 )
 def test_results_come_in_order_with_at_most_so_many_in_flight(in_flight: int, most: int) -> None:
     gauge = Gauge()
-    delays = [0.006, 0.001, 0.004, 0.0, 0.003, 0.002]  # later pages answer first
-    calls = [gauge.call(i, d) for i, d in enumerate(delays)]
+    turns = [6, 1, 4, 1, 3, 2]  # later pages answer first
+    calls = [gauge.call(i, t) for i, t in enumerate(turns)]
     assert _collect(calls, in_flight) == list(range(6))
     assert gauge.most == most
 
 
 def test_a_failed_page_raises_in_its_turn_and_nothing_is_left_running() -> None:
     gauge = Gauge()
-    calls = [gauge.call(0, 0.001), gauge.call(1, 0.001, fail=True)]
-    calls += [gauge.call(i, 0.05) for i in range(2, 8)]
+    calls = [gauge.call(0, 1), gauge.call(1, 1, fail=True)]
+    calls += [gauge.call(i, 50) for i in range(2, 8)]
     seen: list[int] = []
 
     async def scenario() -> None:
@@ -88,7 +95,7 @@ def test_a_failed_page_raises_in_its_turn_and_nothing_is_left_running() -> None:
 
 def test_a_reader_that_stops_early_leaves_nothing_running() -> None:
     gauge = Gauge()
-    calls = [gauge.call(i, 0.01) for i in range(8)]
+    calls = [gauge.call(i, 10) for i in range(8)]
 
     async def scenario() -> int:
         stream = in_order(calls, 3)
@@ -130,7 +137,7 @@ class Concurrency(httpx.AsyncBaseTransport):
             self.now += 1
             self.most = max(self.most, self.now)
         try:
-            await asyncio.sleep(0.002)  # a round trip: lets the others start
+            await _turns(3)  # a round trip: lets the others start
             return await self.inner.handle_async_request(request)
         finally:
             if counted:
